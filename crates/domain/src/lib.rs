@@ -1,0 +1,9 @@
+//! Dialogporten's domain: identifiers and the rules that make them valid.
+//!
+//! This crate knows nothing of HTTP, JSON web tokens or SQL; every other layer builds on it.
+
+pub mod identifiers;
+
+pub use identifiers::{
+    IdentifierError, NationalIdentityNumber, OrganizationNumber, PartyIdentifier,
+};
