@@ -1,1 +1,13 @@
-//! placeholder
+//! Dialogporten's HTTP API: routers per API group, the auth extractors that guard them, and
+//! the one error type that becomes a ProblemDetails response.
+
+pub mod auth;
+pub mod problem;
+pub mod routes;
+
+pub use auth::{
+    AuthState, Authorized, EndUser, NotificationConditionCheck, ServiceOwner, ServiceOwnerAdmin,
+    ServiceOwnerChangeTransmissions, ServiceOwnerSearch, Testing,
+};
+pub use problem::{ApiError, trace_id_layer};
+pub use routes::{ApiRoute, ROUTES, router};

@@ -1,0 +1,155 @@
+//! The API's error type and its ProblemDetails rendering (api.md §4.10, auth.md §6.8).
+//!
+//! Every error response body is built here: `type`, `title`, `status`, optional `detail`,
+//! `errors` keyed by field, and `traceId` (W3C `traceparent` form, as ASP.NET writes it).
+//! 401s carry `WWW-Authenticate` and no body, as the real service's JwtBearer challenge.
+
+use std::collections::BTreeMap;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use serde_json::{Value, json};
+
+tokio::task_local! {
+    static TRACE_ID: String;
+}
+
+/// Errors keyed by field (or by concern such as `Type`), each with its messages.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No usable bearer token: 401 with `WWW-Authenticate: Bearer`.
+    #[error("missing bearer token")]
+    MissingToken,
+    /// A token that failed validation: 401 `Bearer error="invalid_token", error_description=…`.
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    /// 403 with the reasons keyed as the real service keys them.
+    #[error("forbidden")]
+    Forbidden(FieldErrors),
+    /// 400 ValidationProblemDetails.
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// 501 for an operation that is authorized but not built yet; `extensions` are added to
+    /// the body.
+    #[error("not implemented")]
+    NotImplemented { detail: String, extensions: Value },
+    /// 500; the cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn forbidden(key: &str, message: impl Into<String>) -> Self {
+        Self::Forbidden(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+    }
+
+    pub fn validation(key: &str, message: impl Into<String>) -> Self {
+        Self::Validation(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+    }
+}
+
+/// The request's trace id, or a fresh one outside a request.
+pub fn current_trace_id() -> String {
+    TRACE_ID.try_with(Clone::clone).unwrap_or_else(|_| new_trace_id())
+}
+
+fn new_trace_id() -> String {
+    let mut rng = rand::rng();
+    format!("00-{:032x}-{:016x}-00", rng.random::<u128>(), rng.random::<u64>())
+}
+
+/// Middleware giving each request a trace id, taken from a valid incoming `traceparent`.
+pub async fn trace_id_layer(request: Request, next: Next) -> Response {
+    let incoming = request
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() == 55 && v.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        .map(str::to_owned);
+    TRACE_ID.scope(incoming.unwrap_or_else(new_trace_id), next.run(request)).await
+}
+
+/// Escapes a value for a quoted-string in `WWW-Authenticate`.
+fn quoted(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).map(|c| if c == '"' || c == '\\' { '\'' } else { c }).collect()
+}
+
+fn problem(status: StatusCode, type_uri: &str, title: &str, extra: Value) -> Response {
+    let mut body = json!({ "type": type_uri, "title": title, "status": status.as_u16() });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+        body.insert("traceId".into(), Value::String(current_trace_id()));
+    }
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::MissingToken => (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))])
+                .into_response(),
+            Self::InvalidToken(description) => {
+                let challenge = format!(r#"Bearer error="invalid_token", error_description="{}""#, quoted(&description));
+                let value = HeaderValue::from_str(&challenge)
+                    .unwrap_or_else(|_| HeaderValue::from_static(r#"Bearer error="invalid_token""#));
+                (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, value)]).into_response()
+            }
+            Self::Forbidden(errors) => problem(
+                StatusCode::FORBIDDEN,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.3",
+                "Forbidden.",
+                json!({ "errors": errors }),
+            ),
+            Self::Validation(errors) => problem(
+                StatusCode::BAD_REQUEST,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1",
+                "One or more validation errors occurred.",
+                json!({ "errors": errors }),
+            ),
+            Self::NotImplemented { detail, mut extensions } => {
+                if let Some(map) = extensions.as_object_mut() {
+                    map.insert("detail".into(), Value::String(detail));
+                }
+                problem(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.2",
+                    "Not Implemented.",
+                    extensions,
+                )
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.1",
+                    "An error occurred while processing the request.",
+                    json!({}),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenge_descriptions_cannot_break_the_header() {
+        let response = ApiError::InvalidToken("a \"quoted\"\r\nvalue".into()).into_response();
+        let challenge = response.headers().get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok());
+        assert_eq!(challenge, Some(r#"Bearer error="invalid_token", error_description="a 'quoted'value""#));
+    }
+
+    #[test]
+    fn trace_ids_have_the_traceparent_shape() {
+        let id = current_trace_id();
+        assert_eq!(id.len(), 55);
+        assert!(id.starts_with("00-") && id.ends_with("-00"));
+    }
+}

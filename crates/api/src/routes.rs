@@ -1,0 +1,143 @@
+//! The route table of the service-owner and end-user API groups.
+//!
+//! Every operation of the v1 contract (api.md §1) is listed with the policy that guards it, and
+//! the router is built only from this table, so a test that walks [`ROUTES`] walks the router.
+//! Operations not built yet answer 501 after the full auth pipeline has passed; later issues
+//! replace the handler of each row and keep the row.
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::Method;
+use axum::routing::{MethodRouter, on};
+use dp_auth::Policy;
+use serde_json::json;
+
+use crate::auth::{
+    AuthState, Authorized, EndUserPolicy, NotificationConditionCheckPolicy, PolicyMarker,
+    ServiceProviderAdminPolicy, ServiceProviderChangeTransmissionsPolicy, ServiceProviderPolicy,
+    ServiceProviderSearchPolicy, TestingPolicy,
+};
+use crate::problem::ApiError;
+
+/// One operation: method, axum path and guarding policy.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub policy: Policy,
+}
+
+const fn route(method: &'static str, path: &'static str, policy: Policy) -> ApiRoute {
+    ApiRoute { method, path, policy }
+}
+
+use Policy::{
+    EndUser as EU, NotificationConditionCheck as NCC, ServiceProvider as SP, ServiceProviderAdmin as SPAdmin,
+    ServiceProviderChangeTransmissions as SPChange, ServiceProviderSearch as SPSearch, Testing as Test,
+};
+
+macro_rules! so {
+    ($path:literal) => {
+        concat!("/api/v1/serviceowner", $path)
+    };
+}
+
+macro_rules! eu {
+    ($path:literal) => {
+        concat!("/api/v1/enduser", $path)
+    };
+}
+
+/// Every guarded operation, with DP's policy for it (api.md §1; the hidden admin and testing
+/// endpoints from auth.md §6.4).
+pub const ROUTES: &[ApiRoute] = &[
+    route("GET", so!("/dialoglookup"), SP),
+    route("GET", so!("/dialogs"), SPSearch),
+    route("POST", so!("/dialogs"), SP),
+    route("GET", so!("/dialogs/endusercontext"), SPSearch),
+    route("POST", so!("/dialogs/endusercontext/systemlabels/actions/bulkset"), SP),
+    route("GET", so!("/dialogs/{dialogId}"), SP),
+    route("PUT", so!("/dialogs/{dialogId}"), SP),
+    route("PATCH", so!("/dialogs/{dialogId}"), SP),
+    route("DELETE", so!("/dialogs/{dialogId}"), SP),
+    route("POST", so!("/dialogs/{dialogId}/actions/freeze"), SP),
+    route("POST", so!("/dialogs/{dialogId}/actions/purge"), SP),
+    route("POST", so!("/dialogs/{dialogId}/actions/restore"), SP),
+    route("GET", so!("/dialogs/{dialogId}/actions/should-send-notification"), NCC),
+    route("GET", so!("/dialogs/{dialogId}/activities"), SP),
+    route("POST", so!("/dialogs/{dialogId}/activities"), SP),
+    route("GET", so!("/dialogs/{dialogId}/activities/{activityId}"), SP),
+    route("POST", so!("/dialogs/{dialogId}/activities/{activityId}/actions/updateFormSavedActivityTime"), SPAdmin),
+    route("GET", so!("/dialogs/{dialogId}/context/labels"), SP),
+    route("POST", so!("/dialogs/{dialogId}/context/labels"), SP),
+    route("DELETE", so!("/dialogs/{dialogId}/context/labels/{label}"), SP),
+    route("PUT", so!("/dialogs/{dialogId}/endusercontext/systemlabels"), SP),
+    route("GET", so!("/dialogs/{dialogId}/seenlog"), SP),
+    route("GET", so!("/dialogs/{dialogId}/seenlog/{seenLogId}"), SP),
+    route("GET", so!("/dialogs/{dialogId}/transmissions"), SP),
+    route("POST", so!("/dialogs/{dialogId}/transmissions"), SP),
+    route("GET", so!("/dialogs/{dialogId}/transmissions/{transmissionId}"), SP),
+    route("PUT", so!("/dialogs/{dialogId}/transmissions/{transmissionId}"), SPChange),
+    route("GET", eu!("/dialoglookup"), EU),
+    route("GET", eu!("/dialogs"), EU),
+    route("POST", eu!("/dialogs/context/systemlabels/actions/bulkset"), EU),
+    route("GET", eu!("/dialogs/{dialogId}"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/activities"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/activities/{activityId}"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/context/labellog"), EU),
+    route("PUT", eu!("/dialogs/{dialogId}/context/systemlabels"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/seenlog"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/seenlog/{seenLogId}"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/transmissions"), EU),
+    route("GET", eu!("/dialogs/{dialogId}/transmissions/{transmissionId}"), EU),
+    route("GET", eu!("/parties"), EU),
+    route("GET", eu!("/serviceresources"), EU),
+    route("GET", "/api/v1/Exception", Test),
+];
+
+/// Answers an operation that passed its auth pipeline but is not built yet. The body says who
+/// the caller was taken to be, so the auth layer can be checked end to end.
+async fn not_yet_implemented<P: PolicyMarker>(caller: Authorized<P>) -> ApiError {
+    let principal = &caller.principal;
+    ApiError::NotImplemented {
+        detail: "The request was authenticated and authorized, but this operation is not implemented yet.".into(),
+        extensions: json!({
+            "policy": P::POLICY.name(),
+            "userType": principal.user_type().name(),
+            "authenticationLevel": principal.authentication_level(),
+            "consumerOrgNumber": principal.consumer.as_ref().map(|o| o.as_str()),
+            "supplierOrgNumber": principal.supplier.as_ref().map(|o| o.as_str()),
+            "hasCorrespondenceScope": principal.has_correspondence_scope(),
+            "hasAdminScope": principal.is_admin(),
+        }),
+    }
+}
+
+fn placeholder<S>(method: Method, policy: Policy) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AuthState: FromRef<S>,
+{
+    let filter = axum::routing::MethodFilter::try_from(method).unwrap_or(axum::routing::MethodFilter::GET);
+    match policy {
+        EU => on(filter, not_yet_implemented::<EndUserPolicy>),
+        SP => on(filter, not_yet_implemented::<ServiceProviderPolicy>),
+        SPSearch => on(filter, not_yet_implemented::<ServiceProviderSearchPolicy>),
+        SPChange => on(filter, not_yet_implemented::<ServiceProviderChangeTransmissionsPolicy>),
+        SPAdmin => on(filter, not_yet_implemented::<ServiceProviderAdminPolicy>),
+        NCC => on(filter, not_yet_implemented::<NotificationConditionCheckPolicy>),
+        Test => on(filter, not_yet_implemented::<TestingPolicy>),
+    }
+}
+
+/// The service-owner and end-user groups, built from [`ROUTES`].
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AuthState: FromRef<S>,
+{
+    ROUTES.iter().fold(Router::new(), |router, r| {
+        let method = Method::from_bytes(r.method.as_bytes()).unwrap_or(Method::GET);
+        router.route(r.path, placeholder(method, r.policy))
+    })
+}
