@@ -82,7 +82,8 @@ fn quoted(value: &str) -> String {
 fn problem(status: StatusCode, type_uri: &str, title: &str, extra: Value) -> Response {
     let mut body = json!({ "type": type_uri, "title": title, "status": status.as_u16() });
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        body.extend(extra);
+        // Nulls are omitted, as in every response of the real service.
+        body.extend(extra.into_iter().filter(|(_, v)| !v.is_null()));
         body.insert("traceId".into(), Value::String(current_trace_id()));
     }
     (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()

@@ -1,1 +1,7 @@
+//! The `dialogporten` server: configuration, wiring of the layers, and serving.
 
+pub mod config;
+pub mod server;
+
+pub use config::Config;
+pub use server::{Server, build};

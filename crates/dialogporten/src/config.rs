@@ -1,0 +1,157 @@
+//! Configuration: one typed struct, loaded once.
+//!
+//! Precedence, lowest to highest: built-in defaults → TOML file (`--config FILE` or
+//! `DIALOGPORTEN_CONFIG`) → `DIALOGPORTEN_*` environment variables (nested keys joined by `__`,
+//! e.g. `DIALOGPORTEN_ISSUERS__MASKINPORTEN__WELL_KNOWN`) → command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use dp_auth::{IssuerConfig, Scheme};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// Base URL clients use to reach this server; every issuer and link is built from it.
+    pub public_url: String,
+    /// Directory for the store and the signing keys.
+    pub data_dir: PathBuf,
+    /// Trusted external issuers. With none, the server runs in local mode and trusts its
+    /// embedded issuers instead.
+    #[serde(default)]
+    pub issuers: Issuers,
+    #[serde(default)]
+    pub testtools: TestTools,
+    /// Log output: `text` or `json`.
+    #[serde(default = "default_log_format")]
+    pub log_format: String,
+}
+
+fn default_log_format() -> String {
+    "text".into()
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Issuers {
+    pub maskinporten: Option<IssuerConfig>,
+    pub idporten: Option<IssuerConfig>,
+    pub altinn: Option<IssuerConfig>,
+}
+
+impl Issuers {
+    pub fn configured(&self) -> Vec<(Scheme, &IssuerConfig)> {
+        [(Scheme::Maskinporten, &self.maskinporten), (Scheme::Idporten, &self.idporten), (Scheme::Altinn, &self.altinn)]
+            .into_iter()
+            .filter_map(|(scheme, config)| config.as_ref().map(|c| (scheme, c)))
+            .collect()
+    }
+}
+
+/// The embedded test-token generator (local mode only).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TestTools {
+    /// Basic-auth users as `user:password`, comma-separated.
+    pub users: String,
+}
+
+pub const DEFAULT_TESTTOOLS_USERS: &str = "dev:dev";
+
+impl Default for TestTools {
+    fn default() -> Self {
+        Self { users: DEFAULT_TESTTOOLS_USERS.into() }
+    }
+}
+
+impl TestTools {
+    pub fn user_list(&self) -> Vec<(String, String)> {
+        self.users
+            .split(',')
+            .filter_map(|pair| pair.trim().split_once(':'))
+            .map(|(u, p)| (u.to_owned(), p.to_owned()))
+            .collect()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            issuers: Issuers::default(),
+            testtools: TestTools::default(),
+            log_format: default_log_format(),
+        }
+    }
+}
+
+/// Values given on the command line; only those set override the other sources.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads defaults, the TOML file, the environment and `overrides`, in that order.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("DIALOGPORTEN_").split("__").ignore(&["config"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let url = self.public_url.trim_end_matches('/');
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "public_url must be an absolute http(s) URL, got {url:?}"
+        );
+        for (scheme, issuer) in self.issuers.configured() {
+            issuer.allowed_algorithms().map_err(|e| anyhow::anyhow!("issuers.{}: {e}", scheme.name().to_lowercase()))?;
+            anyhow::ensure!(
+                issuer.well_known.starts_with("https://") || issuer.well_known.starts_with("http://"),
+                "issuers.{}.well_known must be an http(s) URL",
+                scheme.name().to_lowercase()
+            );
+        }
+        anyhow::ensure!(
+            matches!(self.log_format.as_str(), "text" | "json"),
+            "log_format must be `text` or `json`"
+        );
+        Ok(())
+    }
+
+    /// Local mode: no external issuer configured, so the embedded issuers are trusted and
+    /// token minting is on.
+    pub fn local_mode(&self) -> bool {
+        self.issuers.configured().is_empty()
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+
+    pub fn altinn_key_path(&self) -> PathBuf {
+        self.data_dir.join("keys").join("altinn-signing-key.p8")
+    }
+}
