@@ -1,0 +1,181 @@
+//! Test harness: the real server on an ephemeral loopback port, and an independent external
+//! issuer (its own metadata, JWKS and keys) that the server can be configured to trust.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use axum::Json;
+use axum::extract::State;
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use dialogporten::Config;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+pub struct TestServer {
+    pub url: String,
+    pub client: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// A local-mode server (embedded issuers) on its own data directory.
+    pub async fn local() -> Self {
+        Self::start(|_| {}).await
+    }
+
+    /// A server whose config is adjusted by `configure` after the address is known.
+    pub async fn start(configure: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut config = Config {
+            listen: address,
+            public_url: format!("http://{address}"),
+            data_dir: data_dir.path().to_owned(),
+            ..Config::default()
+        };
+        configure(&mut config);
+        let server = dialogporten::build(&config).await.unwrap();
+        tokio::spawn(async move { axum::serve(listener, server.router).await.unwrap() });
+        Self { url: format!("http://{address}"), client: reqwest::Client::new(), _data_dir: data_dir }
+    }
+
+    /// Calls a test-token generator endpoint with the default `dev:dev` credentials.
+    pub async fn test_token(&self, endpoint: &str, query: &str) -> String {
+        let response = self
+            .client
+            .get(format!("{}/testtools/api/{endpoint}?{query}", self.url))
+            .basic_auth("dev", Some("dev"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{endpoint}?{query}");
+        response.text().await.unwrap()
+    }
+
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+pub fn www_authenticate(response: &reqwest::Response) -> String {
+    response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+pub fn payload(token: &str) -> Value {
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+pub fn header(token: &str) -> Value {
+    let part = token.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// A signing key of the external test issuer.
+#[derive(Clone)]
+pub struct IssuerKey {
+    pub kid: String,
+    pub algorithm: Algorithm,
+    pub encoding: EncodingKey,
+    pub jwk: Value,
+}
+
+impl IssuerKey {
+    pub fn es256(kid: &str) -> Self {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+        let point = pair.public_key().as_ref();
+        let jwk = json!({"kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])});
+        Self { kid: kid.into(), algorithm: Algorithm::ES256, encoding: EncodingKey::from_ec_der(pkcs8.as_ref()), jwk }
+    }
+
+    pub fn ed25519(kid: &str) -> Self {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let jwk = json!({"kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": kid,
+            "x": URL_SAFE_NO_PAD.encode(pair.public_key().as_ref())});
+        Self { kid: kid.into(), algorithm: Algorithm::EdDSA, encoding: EncodingKey::from_ed_der(pkcs8.as_ref()), jwk }
+    }
+
+    /// Signs `claims` with a standard JWT library (jsonwebtoken), header `alg` + `kid`.
+    pub fn sign(&self, claims: &Value) -> String {
+        let mut header = Header::new(self.algorithm);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
+    }
+}
+
+struct IssuerState {
+    issuer: String,
+    keys: Mutex<Vec<IssuerKey>>,
+    jwks_fetches: AtomicUsize,
+}
+
+/// An external issuer on its own port: `/.well-known/openid-configuration` and `/jwks`.
+pub struct ExternalIssuer {
+    pub issuer: String,
+    pub well_known: String,
+    state: Arc<IssuerState>,
+}
+
+impl ExternalIssuer {
+    pub async fn start(keys: Vec<IssuerKey>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let issuer = format!("{base}/");
+        let state = Arc::new(IssuerState { issuer: issuer.clone(), keys: Mutex::new(keys), jwks_fetches: AtomicUsize::new(0) });
+        let router = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(|State(s): State<Arc<IssuerState>>| async move {
+                    let base = s.issuer.trim_end_matches('/').to_owned();
+                    Json(json!({"issuer": s.issuer, "jwks_uri": format!("{base}/jwks")}))
+                }),
+            )
+            .route(
+                "/jwks",
+                get(|State(s): State<Arc<IssuerState>>| async move {
+                    s.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+                    let keys: Vec<Value> = s.keys.lock().unwrap().iter().map(|k| k.jwk.clone()).collect();
+                    Json(json!({ "keys": keys }))
+                }),
+            )
+            .with_state(state.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self { issuer, well_known: format!("{base}/.well-known/openid-configuration"), state }
+    }
+
+    /// Replaces the published key set (a rotation).
+    pub fn publish(&self, keys: Vec<IssuerKey>) {
+        *self.state.keys.lock().unwrap() = keys;
+    }
+
+    pub fn jwks_fetches(&self) -> usize {
+        self.state.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    /// Maskinporten-shaped service-owner claims from this issuer, valid for two minutes.
+    pub fn service_owner_claims(&self, scope: &str) -> Value {
+        let now = now();
+        json!({"scope": scope, "iss": self.issuer, "client_amr": "private_key_jwt", "token_type": "Bearer",
+            "exp": now + 120, "iat": now, "client_id": "test-client", "jti": "jti-1",
+            "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:991825827"}})
+    }
+}
