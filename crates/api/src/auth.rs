@@ -88,15 +88,27 @@ fn policy_error(failure: &PolicyFailure) -> ApiError {
 }
 
 /// Runs the pipeline for `policy` on the request.
-pub async fn authorize(state: &AuthState, parts: &Parts, policy: Policy) -> Result<Principal, ApiError> {
+pub async fn authorize(
+    state: &AuthState,
+    parts: &Parts,
+    policy: Policy,
+) -> Result<Principal, ApiError> {
     let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
-    let verified = state.verifier.verify(token).await.map_err(|e| ApiError::InvalidToken(e.to_string()))?;
+    let verified = state
+        .verifier
+        .verify(token)
+        .await
+        .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
     let principal = Principal::from_token(&verified);
-    policy.check_scopes(&principal).map_err(|f| policy_error(&f))?;
+    policy
+        .check_scopes(&principal)
+        .map_err(|f| policy_error(&f))?;
     let principal = principal
         .on_behalf_of(enduserid(parts).as_deref())
         .map_err(|e| ApiError::validation("EndUserId", e.to_string()))?;
-    policy.check_user_type(&principal).map_err(|f| policy_error(&f))?;
+    policy
+        .check_user_type(&principal)
+        .map_err(|f| policy_error(&f))?;
     Ok(principal)
 }
 
@@ -111,6 +123,9 @@ where
     #[tracing::instrument(skip_all, name = "authorize", fields(policy = P::POLICY.name()))]
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let principal = authorize(&AuthState::from_ref(state), parts, P::POLICY).await?;
-        Ok(Self { principal, _policy: PhantomData })
+        Ok(Self {
+            principal,
+            _policy: PhantomData,
+        })
     }
 }

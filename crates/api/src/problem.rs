@@ -55,12 +55,18 @@ impl ApiError {
 
 /// The request's trace id, or a fresh one outside a request.
 pub fn current_trace_id() -> String {
-    TRACE_ID.try_with(Clone::clone).unwrap_or_else(|_| new_trace_id())
+    TRACE_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| new_trace_id())
 }
 
 fn new_trace_id() -> String {
     let mut rng = rand::rng();
-    format!("00-{:032x}-{:016x}-00", rng.random::<u128>(), rng.random::<u64>())
+    format!(
+        "00-{:032x}-{:016x}-00",
+        rng.random::<u128>(),
+        rng.random::<u64>()
+    )
 }
 
 /// Middleware giving each request a trace id, taken from a valid incoming `traceparent`.
@@ -71,12 +77,18 @@ pub async fn trace_id_layer(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.len() == 55 && v.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
         .map(str::to_owned);
-    TRACE_ID.scope(incoming.unwrap_or_else(new_trace_id), next.run(request)).await
+    TRACE_ID
+        .scope(incoming.unwrap_or_else(new_trace_id), next.run(request))
+        .await
 }
 
 /// Escapes a value for a quoted-string in `WWW-Authenticate`.
 fn quoted(value: &str) -> String {
-    value.chars().filter(|c| !c.is_control()).map(|c| if c == '"' || c == '\\' { '\'' } else { c }).collect()
+    value
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
+        .collect()
 }
 
 fn problem(status: StatusCode, type_uri: &str, title: &str, extra: Value) -> Response {
@@ -86,19 +98,35 @@ fn problem(status: StatusCode, type_uri: &str, title: &str, extra: Value) -> Res
         body.extend(extra.into_iter().filter(|(_, v)| !v.is_null()));
         body.insert("traceId".into(), Value::String(current_trace_id()));
     }
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
-            Self::MissingToken => (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))])
+            Self::MissingToken => (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+            )
                 .into_response(),
             Self::InvalidToken(description) => {
-                let challenge = format!(r#"Bearer error="invalid_token", error_description="{}""#, quoted(&description));
-                let value = HeaderValue::from_str(&challenge)
-                    .unwrap_or_else(|_| HeaderValue::from_static(r#"Bearer error="invalid_token""#));
-                (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, value)]).into_response()
+                let challenge = format!(
+                    r#"Bearer error="invalid_token", error_description="{}""#,
+                    quoted(&description)
+                );
+                let value = HeaderValue::from_str(&challenge).unwrap_or_else(|_| {
+                    HeaderValue::from_static(r#"Bearer error="invalid_token""#)
+                });
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, value)],
+                )
+                    .into_response()
             }
             Self::Forbidden(errors) => problem(
                 StatusCode::FORBIDDEN,
@@ -112,7 +140,10 @@ impl IntoResponse for ApiError {
                 "One or more validation errors occurred.",
                 json!({ "errors": errors }),
             ),
-            Self::NotImplemented { detail, mut extensions } => {
+            Self::NotImplemented {
+                detail,
+                mut extensions,
+            } => {
                 if let Some(map) = extensions.as_object_mut() {
                     map.insert("detail".into(), Value::String(detail));
                 }
@@ -143,8 +174,14 @@ mod tests {
     #[test]
     fn challenge_descriptions_cannot_break_the_header() {
         let response = ApiError::InvalidToken("a \"quoted\"\r\nvalue".into()).into_response();
-        let challenge = response.headers().get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok());
-        assert_eq!(challenge, Some(r#"Bearer error="invalid_token", error_description="a 'quoted'value""#));
+        let challenge = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(
+            challenge,
+            Some(r#"Bearer error="invalid_token", error_description="a 'quoted'value""#)
+        );
     }
 
     #[test]

@@ -28,12 +28,17 @@ pub struct ApiRoute {
 }
 
 const fn route(method: &'static str, path: &'static str, policy: Policy) -> ApiRoute {
-    ApiRoute { method, path, policy }
+    ApiRoute {
+        method,
+        path,
+        policy,
+    }
 }
 
 use Policy::{
-    EndUser as EU, NotificationConditionCheck as NCC, ServiceProvider as SP, ServiceProviderAdmin as SPAdmin,
-    ServiceProviderChangeTransmissions as SPChange, ServiceProviderSearch as SPSearch, Testing as Test,
+    EndUser as EU, NotificationConditionCheck as NCC, ServiceProvider as SP,
+    ServiceProviderAdmin as SPAdmin, ServiceProviderChangeTransmissions as SPChange,
+    ServiceProviderSearch as SPSearch, Testing as Test,
 };
 
 macro_rules! so {
@@ -55,7 +60,11 @@ pub const ROUTES: &[ApiRoute] = &[
     route("GET", so!("/dialogs"), SPSearch),
     route("POST", so!("/dialogs"), SP),
     route("GET", so!("/dialogs/endusercontext"), SPSearch),
-    route("POST", so!("/dialogs/endusercontext/systemlabels/actions/bulkset"), SP),
+    route(
+        "POST",
+        so!("/dialogs/endusercontext/systemlabels/actions/bulkset"),
+        SP,
+    ),
     route("GET", so!("/dialogs/{dialogId}"), SP),
     route("PUT", so!("/dialogs/{dialogId}"), SP),
     route("PATCH", so!("/dialogs/{dialogId}"), SP),
@@ -63,33 +72,73 @@ pub const ROUTES: &[ApiRoute] = &[
     route("POST", so!("/dialogs/{dialogId}/actions/freeze"), SP),
     route("POST", so!("/dialogs/{dialogId}/actions/purge"), SP),
     route("POST", so!("/dialogs/{dialogId}/actions/restore"), SP),
-    route("GET", so!("/dialogs/{dialogId}/actions/should-send-notification"), NCC),
+    route(
+        "GET",
+        so!("/dialogs/{dialogId}/actions/should-send-notification"),
+        NCC,
+    ),
     route("GET", so!("/dialogs/{dialogId}/activities"), SP),
     route("POST", so!("/dialogs/{dialogId}/activities"), SP),
-    route("GET", so!("/dialogs/{dialogId}/activities/{activityId}"), SP),
-    route("POST", so!("/dialogs/{dialogId}/activities/{activityId}/actions/updateFormSavedActivityTime"), SPAdmin),
+    route(
+        "GET",
+        so!("/dialogs/{dialogId}/activities/{activityId}"),
+        SP,
+    ),
+    route(
+        "POST",
+        so!("/dialogs/{dialogId}/activities/{activityId}/actions/updateFormSavedActivityTime"),
+        SPAdmin,
+    ),
     route("GET", so!("/dialogs/{dialogId}/context/labels"), SP),
     route("POST", so!("/dialogs/{dialogId}/context/labels"), SP),
-    route("DELETE", so!("/dialogs/{dialogId}/context/labels/{label}"), SP),
-    route("PUT", so!("/dialogs/{dialogId}/endusercontext/systemlabels"), SP),
+    route(
+        "DELETE",
+        so!("/dialogs/{dialogId}/context/labels/{label}"),
+        SP,
+    ),
+    route(
+        "PUT",
+        so!("/dialogs/{dialogId}/endusercontext/systemlabels"),
+        SP,
+    ),
     route("GET", so!("/dialogs/{dialogId}/seenlog"), SP),
     route("GET", so!("/dialogs/{dialogId}/seenlog/{seenLogId}"), SP),
     route("GET", so!("/dialogs/{dialogId}/transmissions"), SP),
     route("POST", so!("/dialogs/{dialogId}/transmissions"), SP),
-    route("GET", so!("/dialogs/{dialogId}/transmissions/{transmissionId}"), SP),
-    route("PUT", so!("/dialogs/{dialogId}/transmissions/{transmissionId}"), SPChange),
+    route(
+        "GET",
+        so!("/dialogs/{dialogId}/transmissions/{transmissionId}"),
+        SP,
+    ),
+    route(
+        "PUT",
+        so!("/dialogs/{dialogId}/transmissions/{transmissionId}"),
+        SPChange,
+    ),
     route("GET", eu!("/dialoglookup"), EU),
     route("GET", eu!("/dialogs"), EU),
-    route("POST", eu!("/dialogs/context/systemlabels/actions/bulkset"), EU),
+    route(
+        "POST",
+        eu!("/dialogs/context/systemlabels/actions/bulkset"),
+        EU,
+    ),
     route("GET", eu!("/dialogs/{dialogId}"), EU),
     route("GET", eu!("/dialogs/{dialogId}/activities"), EU),
-    route("GET", eu!("/dialogs/{dialogId}/activities/{activityId}"), EU),
+    route(
+        "GET",
+        eu!("/dialogs/{dialogId}/activities/{activityId}"),
+        EU,
+    ),
     route("GET", eu!("/dialogs/{dialogId}/context/labellog"), EU),
     route("PUT", eu!("/dialogs/{dialogId}/context/systemlabels"), EU),
     route("GET", eu!("/dialogs/{dialogId}/seenlog"), EU),
     route("GET", eu!("/dialogs/{dialogId}/seenlog/{seenLogId}"), EU),
     route("GET", eu!("/dialogs/{dialogId}/transmissions"), EU),
-    route("GET", eu!("/dialogs/{dialogId}/transmissions/{transmissionId}"), EU),
+    route(
+        "GET",
+        eu!("/dialogs/{dialogId}/transmissions/{transmissionId}"),
+        EU,
+    ),
     route("GET", eu!("/parties"), EU),
     route("GET", eu!("/serviceresources"), EU),
     route("GET", "/api/v1/Exception", Test),
@@ -118,14 +167,21 @@ where
     S: Clone + Send + Sync + 'static,
     AuthState: FromRef<S>,
 {
-    let filter = axum::routing::MethodFilter::try_from(method).unwrap_or(axum::routing::MethodFilter::GET);
+    let filter =
+        axum::routing::MethodFilter::try_from(method).unwrap_or(axum::routing::MethodFilter::GET);
     match policy {
         EU => on(filter, not_yet_implemented::<EndUserPolicy>),
         SP => on(filter, not_yet_implemented::<ServiceProviderPolicy>),
         SPSearch => on(filter, not_yet_implemented::<ServiceProviderSearchPolicy>),
-        SPChange => on(filter, not_yet_implemented::<ServiceProviderChangeTransmissionsPolicy>),
+        SPChange => on(
+            filter,
+            not_yet_implemented::<ServiceProviderChangeTransmissionsPolicy>,
+        ),
         SPAdmin => on(filter, not_yet_implemented::<ServiceProviderAdminPolicy>),
-        NCC => on(filter, not_yet_implemented::<NotificationConditionCheckPolicy>),
+        NCC => on(
+            filter,
+            not_yet_implemented::<NotificationConditionCheckPolicy>,
+        ),
         Test => on(filter, not_yet_implemented::<TestingPolicy>),
     }
 }

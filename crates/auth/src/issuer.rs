@@ -43,8 +43,13 @@ impl std::fmt::Display for Scheme {
 
 /// The algorithms accepted when a scheme's configuration does not narrow them (issue 2):
 /// RSA PKCS#1 v1.5, ES256 and EdDSA. `none` and HMAC are never accepted.
-pub const DEFAULT_ALGORITHMS: [Algorithm; 5] =
-    [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::ES256, Algorithm::EdDSA];
+pub const DEFAULT_ALGORITHMS: [Algorithm; 5] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::ES256,
+    Algorithm::EdDSA,
+];
 
 /// Configuration of one trusted issuer (`issuers.<name>` in the config file).
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
@@ -87,7 +92,9 @@ impl IssuerConfig {
 
     /// The algorithm allow-list, refusing anything outside the defaults.
     pub fn allowed_algorithms(&self) -> Result<Vec<Algorithm>, String> {
-        let Some(names) = &self.algorithms else { return Ok(DEFAULT_ALGORITHMS.to_vec()) };
+        let Some(names) = &self.algorithms else {
+            return Ok(DEFAULT_ALGORITHMS.to_vec());
+        };
         names
             .iter()
             .map(|name| {
@@ -103,7 +110,10 @@ impl IssuerConfig {
 /// Where a scheme's metadata and keys come from.
 pub enum KeySource {
     /// A real (or test) issuer reached over HTTP(S).
-    WellKnown { url: String, client: reqwest::Client },
+    WellKnown {
+        url: String,
+        client: reqwest::Client,
+    },
     /// An embedded issuer of this process: its issuer string and JWKS document.
     Embedded { issuer: String, jwks: Value },
 }
@@ -137,7 +147,11 @@ pub enum RefreshError {
 }
 
 impl TrustedIssuer {
-    pub fn new(scheme: Scheme, source: KeySource, config: Option<&IssuerConfig>) -> Result<Self, String> {
+    pub fn new(
+        scheme: Scheme,
+        source: KeySource,
+        config: Option<&IssuerConfig>,
+    ) -> Result<Self, String> {
         let allowed_algorithms = match config {
             Some(config) => config.allowed_algorithms()?,
             None => DEFAULT_ALGORITHMS.to_vec(),
@@ -154,9 +168,19 @@ impl TrustedIssuer {
             source,
             allowed_algorithms,
             audiences: config.map(|c| c.audience.clone()).unwrap_or_default(),
-            min_refresh_interval: Duration::from_secs(config.map_or(default_min_refresh(), |c| c.refresh_min_interval_secs)),
-            refresh_interval: Duration::from_secs(config.map_or(default_refresh(), |c| c.refresh_interval_secs).max(1)),
-            state: RwLock::new(IssuerState { issuer, keys: Arc::new(keys), last_refresh: None }),
+            min_refresh_interval: Duration::from_secs(
+                config.map_or(default_min_refresh(), |c| c.refresh_min_interval_secs),
+            ),
+            refresh_interval: Duration::from_secs(
+                config
+                    .map_or(default_refresh(), |c| c.refresh_interval_secs)
+                    .max(1),
+            ),
+            state: RwLock::new(IssuerState {
+                issuer,
+                keys: Arc::new(keys),
+                last_refresh: None,
+            }),
             refresh_lock: tokio::sync::Mutex::new(()),
         })
     }
@@ -184,7 +208,10 @@ impl TrustedIssuer {
 
     fn read_state<T>(&self, f: impl FnOnce(&IssuerState) -> T) -> T {
         // A poisoned lock still holds consistent data: writers only swap whole fields.
-        let guard = self.state.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let guard = self
+            .state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&guard)
     }
 
@@ -201,7 +228,10 @@ impl TrustedIssuer {
             return false;
         }
         let _single_flight = self.refresh_lock.lock().await;
-        let recent = self.read_state(|s| s.last_refresh.is_some_and(|at| at.elapsed() < self.min_refresh_interval));
+        let recent = self.read_state(|s| {
+            s.last_refresh
+                .is_some_and(|at| at.elapsed() < self.min_refresh_interval)
+        });
         if recent {
             return false;
         }
@@ -215,17 +245,24 @@ impl TrustedIssuer {
     }
 
     async fn refresh_locked(&self) -> Result<(), RefreshError> {
-        let KeySource::WellKnown { url, client } = &self.source else { return Ok(()) };
+        let KeySource::WellKnown { url, client } = &self.source else {
+            return Ok(());
+        };
         // Count the attempt even when it fails, so an unreachable issuer is not hammered.
-        self.state.write().unwrap_or_else(|p| p.into_inner()).last_refresh = Some(Instant::now());
+        self.state
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_refresh = Some(Instant::now());
         let metadata = fetch_json(client, url).await?;
-        let (Some(issuer), Some(jwks_uri)) =
-            (metadata.get("issuer").and_then(Value::as_str), metadata.get("jwks_uri").and_then(Value::as_str))
-        else {
+        let (Some(issuer), Some(jwks_uri)) = (
+            metadata.get("issuer").and_then(Value::as_str),
+            metadata.get("jwks_uri").and_then(Value::as_str),
+        ) else {
             return Err(RefreshError::Metadata(url.clone()));
         };
         let jwks = fetch_json(client, jwks_uri).await?;
-        let keys = KeySet::from_jwks(&jwks).map_err(|_| RefreshError::KeySet(jwks_uri.to_owned()))?;
+        let keys =
+            KeySet::from_jwks(&jwks).map_err(|_| RefreshError::KeySet(jwks_uri.to_owned()))?;
         tracing::debug!(scheme = %self.scheme, keys = keys.keys.len(), "issuer keys refreshed");
         let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
         state.issuer = Some(Arc::from(issuer));
@@ -235,12 +272,22 @@ impl TrustedIssuer {
 }
 
 async fn fetch_json(client: &reqwest::Client, url: &str) -> Result<Value, RefreshError> {
-    let fail = |reason: String| RefreshError::Fetch { url: url.to_owned(), reason };
-    let response = client.get(url).send().await.map_err(|e| fail(e.to_string()))?;
+    let fail = |reason: String| RefreshError::Fetch {
+        url: url.to_owned(),
+        reason,
+    };
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     if !response.status().is_success() {
         return Err(fail(format!("status {}", response.status())));
     }
-    response.json::<Value>().await.map_err(|e| fail(e.to_string()))
+    response
+        .json::<Value>()
+        .await
+        .map_err(|e| fail(e.to_string()))
 }
 
 /// An HTTP client for metadata fetches: short timeouts, no redirects to other hosts' content.

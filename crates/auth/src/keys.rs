@@ -27,7 +27,10 @@ pub struct VerificationKey {
 
 impl std::fmt::Debug for VerificationKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerificationKey").field("kid", &self.kid).field("family", &self.family).finish()
+        f.debug_struct("VerificationKey")
+            .field("kid", &self.kid)
+            .field("family", &self.family)
+            .finish()
     }
 }
 
@@ -46,7 +49,10 @@ pub struct KeySet {
 
 /// Normalises base64 or base64url (with or without padding) to unpadded base64url.
 fn to_base64url(value: &str) -> String {
-    value.trim_end_matches('=').replace('+', "-").replace('/', "_")
+    value
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
 }
 
 fn component(jwk: &Value, name: &str) -> Option<String> {
@@ -55,41 +61,66 @@ fn component(jwk: &Value, name: &str) -> Option<String> {
 
 fn parse_key(jwk: &Value) -> Option<VerificationKey> {
     // Keys published for encryption only are not signing keys.
-    if jwk.get("use").and_then(Value::as_str).is_some_and(|u| u != "sig") {
+    if jwk
+        .get("use")
+        .and_then(Value::as_str)
+        .is_some_and(|u| u != "sig")
+    {
         return None;
     }
-    let alg = jwk.get("alg").and_then(Value::as_str).and_then(|a| a.parse::<Algorithm>().ok());
+    let alg = jwk
+        .get("alg")
+        .and_then(Value::as_str)
+        .and_then(|a| a.parse::<Algorithm>().ok());
     let (family, key) = match jwk.get("kty").and_then(Value::as_str)? {
         "RSA" => {
             let n = component(jwk, "n")?;
             // Refuse RSA keys under 2048 bits (RFC 7518 §3.3).
-            let bits = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&n).ok()?.len() * 8;
+            let bits = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&n)
+                .ok()?
+                .len()
+                * 8;
             if bits < 2048 {
                 return None;
             }
-            (AlgorithmFamily::Rsa, DecodingKey::from_rsa_components(&n, &component(jwk, "e")?).ok()?)
+            (
+                AlgorithmFamily::Rsa,
+                DecodingKey::from_rsa_components(&n, &component(jwk, "e")?).ok()?,
+            )
         }
         "EC" if jwk.get("crv").and_then(Value::as_str) == Some("P-256") => (
             AlgorithmFamily::Ec,
             DecodingKey::from_ec_components(&component(jwk, "x")?, &component(jwk, "y")?).ok()?,
         ),
-        "OKP" if jwk.get("crv").and_then(Value::as_str) == Some("Ed25519") => {
-            (AlgorithmFamily::Ed, DecodingKey::from_ed_components(&component(jwk, "x")?).ok()?)
-        }
+        "OKP" if jwk.get("crv").and_then(Value::as_str) == Some("Ed25519") => (
+            AlgorithmFamily::Ed,
+            DecodingKey::from_ed_components(&component(jwk, "x")?).ok()?,
+        ),
         _ => return None,
     };
     if alg.is_some_and(|a| a.family() != family) {
         return None;
     }
     let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
-    Some(VerificationKey { kid, family, alg, key })
+    Some(VerificationKey {
+        kid,
+        family,
+        alg,
+        key,
+    })
 }
 
 impl KeySet {
     /// Parses a JWKS document, skipping keys it cannot use (unknown types, `oct`, short RSA).
     pub fn from_jwks(document: &Value) -> Result<Self, KeysError> {
-        let keys = document.get("keys").and_then(Value::as_array).ok_or(KeysError::NotAKeySet)?;
-        Ok(Self { keys: keys.iter().filter_map(parse_key).collect() })
+        let keys = document
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or(KeysError::NotAKeySet)?;
+        Ok(Self {
+            keys: keys.iter().filter_map(parse_key).collect(),
+        })
     }
 
     /// Keys that may verify a token with this `kid` and `alg`. `kid` is only compared, never
@@ -100,7 +131,9 @@ impl KeySet {
         kid: Option<&'a str>,
         alg: Algorithm,
     ) -> impl Iterator<Item = &'a VerificationKey> + 'a {
-        self.keys.iter().filter(move |k| k.accepts(alg) && (kid.is_none() || k.kid.as_deref() == kid))
+        self.keys
+            .iter()
+            .filter(move |k| k.accepts(alg) && (kid.is_none() || k.kid.as_deref() == kid))
     }
 }
 

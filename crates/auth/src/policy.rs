@@ -10,12 +10,15 @@ pub mod scopes {
     pub const SERVICE_PROVIDER: &str = "digdir:dialogporten.serviceprovider";
     pub const SERVICE_PROVIDER_SEARCH: &str = "digdir:dialogporten.serviceprovider.search";
     pub const SERVICE_PROVIDER_ADMIN: &str = "digdir:dialogporten.serviceprovider.admin";
-    pub const SERVICE_PROVIDER_CHANGE_TRANSMISSIONS: &str = "digdir:dialogporten.serviceprovider.changetransmissions";
+    pub const SERVICE_PROVIDER_CHANGE_TRANSMISSIONS: &str =
+        "digdir:dialogporten.serviceprovider.changetransmissions";
     pub const LEGACY_HTML: &str = "digdir:dialogporten.serviceprovider.legacyhtml";
     /// Both names are accepted: the code's (`digdir:dialogporten.correspondence`) and the
     /// documentation's (`digdir:dialogporten.serviceprovider.correspondence`), auth.md §8.1.
-    pub const CORRESPONDENCE: [&str; 2] =
-        ["digdir:dialogporten.correspondence", "digdir:dialogporten.serviceprovider.correspondence"];
+    pub const CORRESPONDENCE: [&str; 2] = [
+        "digdir:dialogporten.correspondence",
+        "digdir:dialogporten.serviceprovider.correspondence",
+    ];
     pub const NOTIFICATION_CONDITION_CHECK: &str = "altinn:system/notifications.condition.check";
     pub const TESTING: &str = "digdir:dialogporten.developer.test";
 }
@@ -48,7 +51,10 @@ impl PolicyFailure {
     pub fn message(&self) -> String {
         match self {
             Self::MissingScope { policy, required } => {
-                format!("The '{}' policy requires the scope {required}.", policy.name())
+                format!(
+                    "The '{}' policy requires the scope {required}.",
+                    policy.name()
+                )
             }
             Self::InvalidConsumer { policy } => format!(
                 "The '{}' policy requires a valid 'consumer' claim (iso6523-actorid-upis, 0192:<organization number>).",
@@ -56,7 +62,11 @@ impl PolicyFailure {
             ),
             Self::UserType { allowed } => format!(
                 "The request was authenticated, but we were unable to determine valid user type in order to authorize the request. Valid user types for this endpoint are: {}",
-                allowed.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|t| t.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -88,9 +98,15 @@ impl Policy {
     /// The user types this policy serves; `None` means no user-type check (DP checks only the
     /// four policies listed in `UserTypeValidationMiddleware`).
     pub fn allowed_user_types(self) -> Option<&'static [UserType]> {
-        const END_USERS: &[UserType] =
-            &[UserType::Person, UserType::SystemUser, UserType::IdportenEmailIdentifiedUser];
-        const SERVICE_OWNERS: &[UserType] = &[UserType::ServiceOwner, UserType::ServiceOwnerOnBehalfOfPerson];
+        const END_USERS: &[UserType] = &[
+            UserType::Person,
+            UserType::SystemUser,
+            UserType::IdportenEmailIdentifiedUser,
+        ];
+        const SERVICE_OWNERS: &[UserType] = &[
+            UserType::ServiceOwner,
+            UserType::ServiceOwnerOnBehalfOfPerson,
+        ];
         match self {
             Self::EndUser => Some(END_USERS),
             Self::ServiceProvider | Self::ServiceProviderSearch => Some(SERVICE_OWNERS),
@@ -106,7 +122,10 @@ impl Policy {
             if principal.has_policy_scope(scope) {
                 Ok(())
             } else {
-                Err(PolicyFailure::MissingScope { policy: self, required: scope.to_owned() })
+                Err(PolicyFailure::MissingScope {
+                    policy: self,
+                    required: scope.to_owned(),
+                })
             }
         };
         let require_consumer = || match principal.consumer {
@@ -115,16 +134,24 @@ impl Policy {
         };
         match self {
             Self::EndUser => {
-                if principal.has_policy_scope(scopes::END_USER) || principal.has_policy_scope(scopes::END_USER_NO_CONSENT) {
+                if principal.has_policy_scope(scopes::END_USER)
+                    || principal.has_policy_scope(scopes::END_USER_NO_CONSENT)
+                {
                     Ok(())
                 } else {
                     Err(PolicyFailure::MissingScope {
                         policy: self,
-                        required: format!("{} or {}", scopes::END_USER, scopes::END_USER_NO_CONSENT),
+                        required: format!(
+                            "{} or {}",
+                            scopes::END_USER,
+                            scopes::END_USER_NO_CONSENT
+                        ),
                     })
                 }
             }
-            Self::ServiceProvider => require_consumer().and_then(|()| require(scopes::SERVICE_PROVIDER)),
+            Self::ServiceProvider => {
+                require_consumer().and_then(|()| require(scopes::SERVICE_PROVIDER))
+            }
             Self::ServiceProviderSearch => Self::ServiceProvider
                 .check_scopes(principal)
                 .and_then(|()| require(scopes::SERVICE_PROVIDER_SEARCH)),
@@ -144,7 +171,9 @@ impl Policy {
     /// The user-type check that runs after `enduserid` has been applied.
     pub fn check_user_type(self, principal: &Principal) -> Result<(), PolicyFailure> {
         match self.allowed_user_types() {
-            Some(allowed) if !allowed.contains(&principal.user_type()) => Err(PolicyFailure::UserType { allowed }),
+            Some(allowed) if !allowed.contains(&principal.user_type()) => {
+                Err(PolicyFailure::UserType { allowed })
+            }
             _ => Ok(()),
         }
     }

@@ -101,7 +101,13 @@ fn iso6523_org(value: Option<&Value>) -> Option<OrganizationNumber> {
     if !authority.eq_ignore_ascii_case("iso6523-actorid-upis") {
         return None;
     }
-    match object.get("ID")?.as_str()?.split(':').collect::<Vec<_>>().as_slice() {
+    match object
+        .get("ID")?
+        .as_str()?
+        .split(':')
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["0192", number] => OrganizationNumber::parse(number).ok(),
         _ => None,
     }
@@ -133,11 +139,19 @@ fn system_user(claims: &Map<String, Value>) -> Option<SystemUserClaim> {
     let entry = entries
         .into_iter()
         .find(|e| e.get("type").and_then(Value::as_str) == Some("urn:altinn:systemuser"))?;
-    let id = entry.get("systemuser_id")?.as_array()?.first()?.as_str()?.to_lowercase();
+    let id = entry
+        .get("systemuser_id")?
+        .as_array()?
+        .first()?
+        .as_str()?
+        .to_lowercase();
     Some(SystemUserClaim {
         id,
         org: iso6523_org(entry.get("systemuser_org")),
-        system_id: entry.get("system_id").and_then(Value::as_str).map(str::to_owned),
+        system_id: entry
+            .get("system_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 
@@ -152,22 +166,37 @@ fn email_user(claims: &Map<String, Value>) -> Option<String> {
 
 impl Principal {
     pub fn from_token(token: &VerifiedToken) -> Self {
-        Self::from_claims(token.scheme, Arc::new(token.claims.clone()), token.expires_at)
+        Self::from_claims(
+            token.scheme,
+            Arc::new(token.claims.clone()),
+            token.expires_at,
+        )
     }
 
     pub fn from_claims(scheme: Scheme, claims: Arc<Map<String, Value>>, expires_at: i64) -> Self {
         let scope_claims = claim_values(&claims, "scope");
-        let split = |claim: &String| claim.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        let split = |claim: &String| {
+            claim
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
         Self {
             scheme,
             scopes: scope_claims.iter().flat_map(split).collect(),
             first_scope_claim: scope_claims.first().map(split).unwrap_or_default(),
             consumer: iso6523_org(claims.get("consumer")),
             supplier: iso6523_org(claims.get("supplier")),
-            pid: claim_values(&claims, "pid").first().and_then(|p| NationalIdentityNumber::parse(p).ok()),
+            pid: claim_values(&claims, "pid")
+                .first()
+                .and_then(|p| NationalIdentityNumber::parse(p).ok()),
             system_user: system_user(&claims),
             email_user: email_user(&claims),
-            org_code: claims.get("urn:altinn:org").and_then(Value::as_str).map(str::to_owned),
+            org_code: claims
+                .get("urn:altinn:org")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             expires_at,
             claims,
         }
@@ -216,14 +245,18 @@ impl Principal {
     /// The external id that goes with the user type: pid, system user id, org number or e-mail.
     pub fn user_id(&self) -> Option<PartyIdentifier> {
         match self.user_type() {
-            UserType::Person | UserType::ServiceOwnerOnBehalfOfPerson => self.pid.clone().map(PartyIdentifier::Person),
+            UserType::Person | UserType::ServiceOwnerOnBehalfOfPerson => {
+                self.pid.clone().map(PartyIdentifier::Person)
+            }
             UserType::SystemUser => self
                 .system_user
                 .as_ref()
                 .and_then(|s| uuid::Uuid::parse_str(&s.id).ok())
                 .map(PartyIdentifier::SystemUser),
             UserType::ServiceOwner => self.consumer.clone().map(PartyIdentifier::Organization),
-            UserType::IdportenEmailIdentifiedUser => self.email_user.clone().map(PartyIdentifier::IdportenEmail),
+            UserType::IdportenEmailIdentifiedUser => {
+                self.email_user.clone().map(PartyIdentifier::IdportenEmail)
+            }
             _ => None,
         }
     }
@@ -254,7 +287,9 @@ impl Principal {
     /// for that person. Applies only when the first scope claim holds `.serviceprovider`;
     /// otherwise the principal is returned unchanged.
     pub fn on_behalf_of(mut self, enduserid: Option<&str>) -> Result<Self, EndUserIdError> {
-        let Some(value) = enduserid else { return Ok(self) };
+        let Some(value) = enduserid else {
+            return Ok(self);
+        };
         if !self.has_scope(scopes::SERVICE_PROVIDER) {
             return Ok(self);
         }
@@ -275,7 +310,9 @@ mod tests {
     use serde_json::json;
 
     fn principal(claims: Value) -> Principal {
-        let Value::Object(map) = claims else { panic!("claims must be an object") };
+        let Value::Object(map) = claims else {
+            panic!("claims must be an object")
+        };
         Principal::from_claims(Scheme::Altinn, Arc::new(map), 0)
     }
 
@@ -284,12 +321,21 @@ mod tests {
     #[test]
     fn user_types_follow_the_documented_order() {
         let consumer: Value = serde_json::from_str(CONSUMER).expect("json");
-        let so = principal(json!({"scope": "digdir:dialogporten.serviceprovider", "consumer": consumer}));
+        let so = principal(
+            json!({"scope": "digdir:dialogporten.serviceprovider", "consumer": consumer}),
+        );
         assert_eq!(so.user_type(), UserType::ServiceOwner);
-        assert_eq!(so.user_id().map(|u| u.to_string()).as_deref(), Some("urn:altinn:organization:identifier-no:991825827"));
-        let obo = principal(json!({"scope": "digdir:dialogporten.serviceprovider", "consumer": consumer, "pid": "08844397713"}));
+        assert_eq!(
+            so.user_id().map(|u| u.to_string()).as_deref(),
+            Some("urn:altinn:organization:identifier-no:991825827")
+        );
+        let obo = principal(
+            json!({"scope": "digdir:dialogporten.serviceprovider", "consumer": consumer, "pid": "08844397713"}),
+        );
         assert_eq!(obo.user_type(), UserType::ServiceOwnerOnBehalfOfPerson);
-        let person = principal(json!({"scope": "digdir:dialogporten", "pid": "08844397713", "acr": "idporten-loa-high"}));
+        let person = principal(
+            json!({"scope": "digdir:dialogporten", "pid": "08844397713", "acr": "idporten-loa-high"}),
+        );
         assert_eq!(person.user_type(), UserType::Person);
         assert_eq!(person.authentication_level(), Some(4));
         let bad_pid = principal(json!({"scope": "digdir:dialogporten", "pid": "08844397714"}));
@@ -300,14 +346,20 @@ mod tests {
         assert_eq!(system.user_type(), UserType::SystemUser);
         let claim = system.system_user.clone().expect("system user");
         assert_eq!(claim.id, "7633be4c-dbd5-49f4-bbc4-c058b275de7b");
-        assert_eq!(claim.org.map(|o| o.to_string()).as_deref(), Some("310057223"));
+        assert_eq!(
+            claim.org.map(|o| o.to_string()).as_deref(),
+            Some("310057223")
+        );
         assert_eq!(system.authentication_level(), Some(3));
-        let email = principal(json!({"scope": "digdir:dialogporten", "email": "Someone@Example.com",
-            "amr": ["Selfregistered-email"], "acr": "selfregistered-email"}));
+        let email = principal(
+            json!({"scope": "digdir:dialogporten", "email": "Someone@Example.com",
+            "amr": ["Selfregistered-email"], "acr": "selfregistered-email"}),
+        );
         assert_eq!(email.user_type(), UserType::IdportenEmailIdentifiedUser);
         assert_eq!(email.authentication_level(), Some(0));
         assert_eq!(email.email_user.as_deref(), Some("someone@example.com"));
-        let email_other_amr = principal(json!({"email": "a@b.no", "amr": ["Selfregistered-email", "pwd"]}));
+        let email_other_amr =
+            principal(json!({"email": "a@b.no", "amr": ["Selfregistered-email", "pwd"]}));
         assert_eq!(email_other_amr.user_type(), UserType::Unknown);
     }
 
@@ -321,38 +373,77 @@ mod tests {
             json!({"authority": "iso6523-actorid-upis", "id": "0192:991825827"}),
             json!("0192:991825827"),
         ] {
-            assert!(principal(json!({"consumer": bad})).consumer.is_none(), "{bad}");
+            assert!(
+                principal(json!({"consumer": bad})).consumer.is_none(),
+                "{bad}"
+            );
         }
-        assert!(principal(json!({"consumer": CONSUMER})).consumer.is_some(), "JSON text claim");
+        assert!(
+            principal(json!({"consumer": CONSUMER})).consumer.is_some(),
+            "JSON text claim"
+        );
     }
 
     #[test]
     fn authentication_level_reads_numbers_strings_and_acr() {
-        assert_eq!(principal(json!({"urn:altinn:authlevel": 3})).authentication_level(), Some(3));
-        assert_eq!(principal(json!({"urn:altinn:authlevel": "2"})).authentication_level(), Some(2));
-        assert_eq!(principal(json!({"urn:altinn:authlevel": -1, "acr": "idporten-loa-substantial"})).authentication_level(), Some(3));
-        assert_eq!(principal(json!({"acr": "unknown"})).authentication_level(), None);
+        assert_eq!(
+            principal(json!({"urn:altinn:authlevel": 3})).authentication_level(),
+            Some(3)
+        );
+        assert_eq!(
+            principal(json!({"urn:altinn:authlevel": "2"})).authentication_level(),
+            Some(2)
+        );
+        assert_eq!(
+            principal(json!({"urn:altinn:authlevel": -1, "acr": "idporten-loa-substantial"}))
+                .authentication_level(),
+            Some(3)
+        );
+        assert_eq!(
+            principal(json!({"acr": "unknown"})).authentication_level(),
+            None
+        );
         assert_eq!(principal(json!({})).authentication_level(), None);
     }
 
     #[test]
     fn has_scope_reads_the_first_scope_claim_and_policies_read_all() {
-        let p = principal(json!({"scope": ["digdir:dialogporten", "digdir:dialogporten.serviceprovider"]}));
+        let p = principal(
+            json!({"scope": ["digdir:dialogporten", "digdir:dialogporten.serviceprovider"]}),
+        );
         assert!(p.has_scope("digdir:dialogporten"));
         assert!(!p.has_scope("digdir:dialogporten.serviceprovider"));
         assert!(p.has_policy_scope("digdir:dialogporten.serviceprovider"));
         // Exact tokens, not substrings.
-        assert!(!principal(json!({"scope": "digdir:dialogporten.serviceprovider.search"})).has_scope(scopes::SERVICE_PROVIDER));
+        assert!(
+            !principal(json!({"scope": "digdir:dialogporten.serviceprovider.search"}))
+                .has_scope(scopes::SERVICE_PROVIDER)
+        );
     }
 
     #[test]
     fn enduserid_switches_a_service_owner_to_on_behalf_of_person() {
-        let so = principal(json!({"scope": "digdir:dialogporten.serviceprovider", "consumer": CONSUMER}));
-        let obo = so.clone().on_behalf_of(Some("urn:altinn:person:identifier-no:08844397713")).expect("valid");
+        let so = principal(
+            json!({"scope": "digdir:dialogporten.serviceprovider", "consumer": CONSUMER}),
+        );
+        let obo = so
+            .clone()
+            .on_behalf_of(Some("urn:altinn:person:identifier-no:08844397713"))
+            .expect("valid");
         assert_eq!(obo.user_type(), UserType::ServiceOwnerOnBehalfOfPerson);
-        assert_eq!(so.clone().on_behalf_of(Some("urn:altinn:person:identifier-no:08844397714")).err(), Some(EndUserIdError));
+        assert_eq!(
+            so.clone()
+                .on_behalf_of(Some("urn:altinn:person:identifier-no:08844397714"))
+                .err(),
+            Some(EndUserIdError)
+        );
         let person = principal(json!({"scope": "digdir:dialogporten", "pid": "03886595947"}));
-        let unchanged = person.on_behalf_of(Some("garbage")).expect("ignored without the serviceprovider scope");
-        assert_eq!(unchanged.pid.map(|p| p.as_str().to_owned()).as_deref(), Some("03886595947"));
+        let unchanged = person
+            .on_behalf_of(Some("garbage"))
+            .expect("ignored without the serviceprovider scope");
+        assert_eq!(
+            unchanged.pid.map(|p| p.as_str().to_owned()).as_deref(),
+            Some("03886595947")
+        );
     }
 }

@@ -118,10 +118,11 @@ impl TokenVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
-        let digest: [u8; 32] = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
-            .as_ref()
-            .try_into()
-            .map_err(|_| TokenError::Malformed)?;
+        let digest: [u8; 32] =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
+                .as_ref()
+                .try_into()
+                .map_err(|_| TokenError::Malformed)?;
         let now = unix_now();
         if let Some(hit) = self.cache.get(&digest) {
             if now <= hit.expires_at + CLOCK_SKEW_SECS {
@@ -136,14 +137,21 @@ impl TokenVerifier {
 
     async fn verify_uncached(&self, token: &str, now: i64) -> Result<VerifiedToken, TokenError> {
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(TokenError::Malformed);
         };
         let header = decode_json_object(header)?;
         let claims = decode_json_object(payload)?;
-        let alg_name = header.get("alg").and_then(Value::as_str).ok_or(TokenError::Malformed)?;
-        let iss = claims.get("iss").and_then(Value::as_str).ok_or(TokenError::MissingIssuer)?;
+        let alg_name = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(TokenError::Malformed)?;
+        let iss = claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .ok_or(TokenError::MissingIssuer)?;
         let issuer = self.route(iss).await?;
 
         // Only after routing: a token from an untrusted issuer learns nothing about algorithms.
@@ -176,17 +184,30 @@ impl TokenVerifier {
         if !issuer.audiences.is_empty() && !audience_matches(&claims, &issuer.audiences) {
             return Err(TokenError::InvalidAudience);
         }
-        Ok(VerifiedToken { scheme: issuer.scheme, algorithm, claims, expires_at })
+        Ok(VerifiedToken {
+            scheme: issuer.scheme,
+            algorithm,
+            claims,
+            expires_at,
+        })
     }
 
     /// The scheme whose metadata `issuer` equals `iss` exactly (ordinal comparison, as DP's
     /// `JwtSchemeSelectorMiddleware`). Remote schemes whose metadata is not loaded yet are
     /// given one rate-limited chance to load it.
     async fn route(&self, iss: &str) -> Result<Arc<TrustedIssuer>, TokenError> {
-        if let Some(found) = self.issuers.iter().find(|i| i.issuer().as_deref() == Some(iss)) {
+        if let Some(found) = self
+            .issuers
+            .iter()
+            .find(|i| i.issuer().as_deref() == Some(iss))
+        {
             return Ok(found.clone());
         }
-        for pending in self.issuers.iter().filter(|i| i.is_remote() && i.issuer().is_none()) {
+        for pending in self
+            .issuers
+            .iter()
+            .filter(|i| i.is_remote() && i.issuer().is_none())
+        {
             if pending.refresh_if_allowed().await && pending.issuer().as_deref() == Some(iss) {
                 return Ok(pending.clone());
             }
@@ -212,13 +233,20 @@ fn check_signature(
         return Err(TokenError::KeyNotFound);
     }
     let valid = candidates.any(|candidate| {
-        jsonwebtoken::crypto::verify(signature, message.as_bytes(), &candidate.key, algorithm).unwrap_or(false)
+        jsonwebtoken::crypto::verify(signature, message.as_bytes(), &candidate.key, algorithm)
+            .unwrap_or(false)
     });
-    if valid { Ok(()) } else { Err(TokenError::InvalidSignature) }
+    if valid {
+        Ok(())
+    } else {
+        Err(TokenError::InvalidSignature)
+    }
 }
 
 fn decode_json_object(segment: &str) -> Result<Map<String, Value>, TokenError> {
-    let bytes = URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')).map_err(|_| TokenError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment.trim_end_matches('='))
+        .map_err(|_| TokenError::Malformed)?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(TokenError::Malformed),
@@ -229,9 +257,11 @@ fn decode_json_object(segment: &str) -> Result<Map<String, Value>, TokenError> {
 fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, TokenError> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => {
-            n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).map(Some).ok_or(TokenError::Malformed)
-        }
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .map(Some)
+            .ok_or(TokenError::Malformed),
         Some(_) => Err(TokenError::Malformed),
     }
 }
@@ -239,7 +269,10 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>, 
 fn audience_matches(claims: &Map<String, Value>, accepted: &[String]) -> bool {
     match claims.get("aud") {
         Some(Value::String(aud)) => accepted.contains(aud),
-        Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(|a| accepted.iter().any(|x| x == a)),
+        Some(Value::Array(auds)) => auds
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| accepted.iter().any(|x| x == a)),
         _ => false,
     }
 }

@@ -46,10 +46,14 @@ pub struct Issuers {
 
 impl Issuers {
     pub fn configured(&self) -> Vec<(Scheme, &IssuerConfig)> {
-        [(Scheme::Maskinporten, &self.maskinporten), (Scheme::Idporten, &self.idporten), (Scheme::Altinn, &self.altinn)]
-            .into_iter()
-            .filter_map(|(scheme, config)| config.as_ref().map(|c| (scheme, c)))
-            .collect()
+        [
+            (Scheme::Maskinporten, &self.maskinporten),
+            (Scheme::Idporten, &self.idporten),
+            (Scheme::Altinn, &self.altinn),
+        ]
+        .into_iter()
+        .filter_map(|(scheme, config)| config.as_ref().map(|c| (scheme, c)))
+        .collect()
     }
 }
 
@@ -65,7 +69,9 @@ pub const DEFAULT_TESTTOOLS_USERS: &str = "dev:dev";
 
 impl Default for TestTools {
     fn default() -> Self {
-        Self { users: DEFAULT_TESTTOOLS_USERS.into() }
+        Self {
+            users: DEFAULT_TESTTOOLS_USERS.into(),
+        }
     }
 }
 
@@ -108,11 +114,19 @@ impl Config {
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
-            anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
+            anyhow::ensure!(
+                file.is_file(),
+                "config file {} does not exist",
+                file.display()
+            );
             figment = figment.merge(Toml::file(file));
         }
         let config: Config = figment
-            .merge(Env::prefixed("DIALOGPORTEN_").split("__").ignore(&["config"]))
+            .merge(
+                Env::prefixed("DIALOGPORTEN_")
+                    .split("__")
+                    .ignore(&["config"]),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
@@ -127,9 +141,12 @@ impl Config {
             "public_url must be an absolute http(s) URL, got {url:?}"
         );
         for (scheme, issuer) in self.issuers.configured() {
-            issuer.allowed_algorithms().map_err(|e| anyhow::anyhow!("issuers.{}: {e}", scheme.name().to_lowercase()))?;
+            issuer
+                .allowed_algorithms()
+                .map_err(|e| anyhow::anyhow!("issuers.{}: {e}", scheme.name().to_lowercase()))?;
             anyhow::ensure!(
-                issuer.well_known.starts_with("https://") || issuer.well_known.starts_with("http://"),
+                issuer.well_known.starts_with("https://")
+                    || issuer.well_known.starts_with("http://"),
                 "issuers.{}.well_known must be an http(s) URL",
                 scheme.name().to_lowercase()
             );

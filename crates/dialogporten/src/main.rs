@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use dialogporten::config::{Config, Overrides};
 use dialogporten::server;
 use dp_idp::TokenKind;
-use dp_idp::testtools::{Minted, MintError, Params};
+use dp_idp::testtools::{MintError, Minted, Params};
 
 /// Dialogporten v1 API server (Norway's common inbox for dialogs between service owners and
 /// citizens or businesses), with embedded identity providers for local use.
@@ -126,27 +126,51 @@ enum TokenCommand {
 
 fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> {
     let (kind, mut pairs, mint) = match command {
-        TokenCommand::Enterprise { org, org_no, mint } => {
-            (TokenKind::Enterprise, vec![("org", org), ("orgNo", org_no)], mint)
-        }
-        TokenCommand::Personal { pid, auth_lvl, mint } => {
-            (TokenKind::Personal, vec![("pid", pid), ("authLvl", auth_lvl.map(|l| l.to_string()))], mint)
-        }
-        TokenCommand::Systemuser { system_user_id, system_user_org, org_no, mint } => (
-            TokenKind::SystemUser,
-            vec![("systemUserId", Some(system_user_id)), ("systemUserOrg", system_user_org), ("orgNo", org_no)],
+        TokenCommand::Enterprise { org, org_no, mint } => (
+            TokenKind::Enterprise,
+            vec![("org", org), ("orgNo", org_no)],
             mint,
         ),
-        TokenCommand::Email { email, mint } => (TokenKind::SelfRegisteredEmail, vec![("email", Some(email))], mint),
+        TokenCommand::Personal {
+            pid,
+            auth_lvl,
+            mint,
+        } => (
+            TokenKind::Personal,
+            vec![("pid", pid), ("authLvl", auth_lvl.map(|l| l.to_string()))],
+            mint,
+        ),
+        TokenCommand::Systemuser {
+            system_user_id,
+            system_user_org,
+            org_no,
+            mint,
+        } => (
+            TokenKind::SystemUser,
+            vec![
+                ("systemUserId", Some(system_user_id)),
+                ("systemUserOrg", system_user_org),
+                ("orgNo", org_no),
+            ],
+            mint,
+        ),
+        TokenCommand::Email { email, mint } => (
+            TokenKind::SelfRegisteredEmail,
+            vec![("email", Some(email))],
+            mint,
+        ),
     };
     pairs.push(("scopes", mint.scopes));
     pairs.push(("ttl", mint.ttl.map(|t| t.to_string())));
     pairs.push(("dump", mint.dump.then(|| "true".to_owned())));
-    let mut params: Vec<(String, String)> =
-        pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v))).collect();
+    let mut params: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect();
     for extra in mint.params {
-        let (name, value) =
-            extra.split_once('=').ok_or_else(|| anyhow::anyhow!("--param expects NAME=VALUE, got {extra:?}"))?;
+        let (name, value) = extra
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--param expects NAME=VALUE, got {extra:?}"))?;
         params.push((name.to_owned(), value.to_owned()));
     }
     let altinn = server::embedded_altinn(config)?;
@@ -165,8 +189,14 @@ fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> 
 fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    if config.log_format == "json" { builder.json().init() } else { builder.init() }
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    if config.log_format == "json" {
+        builder.json().init()
+    } else {
+        builder.init()
+    }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -174,8 +204,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener.local_addr()?;
     let server = server::build(&config).await?;
-    server::log_startup(&config, &server);
+    server::log_startup(&config, address, &server);
     axum::serve(listener, server.router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -192,7 +223,11 @@ async fn main() -> std::process::ExitCode {
         Command::Serve { listen } => *listen,
         Command::Token { .. } => None,
     };
-    let overrides = Overrides { listen, public_url: cli.common.public_url.clone(), data_dir: cli.common.data_dir.clone() };
+    let overrides = Overrides {
+        listen,
+        public_url: cli.common.public_url.clone(),
+        data_dir: cli.common.data_dir.clone(),
+    };
     let result = async {
         let config = Config::load(cli.common.config.as_deref(), &overrides)?;
         match cli.command {

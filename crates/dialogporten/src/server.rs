@@ -44,7 +44,8 @@ pub fn embedded_altinn(config: &Config) -> anyhow::Result<Arc<AltinnIssuer>> {
         config.local_mode(),
         "the embedded identity providers are off because external issuers are configured"
     );
-    let key = SigningKey::load_or_create(&config.altinn_key_path()).context("loading the Altinn signing key")?;
+    let key = SigningKey::load_or_create(&config.altinn_key_path())
+        .context("loading the Altinn signing key")?;
     Ok(Arc::new(AltinnIssuer::new(config.public_url(), key)))
 }
 
@@ -53,15 +54,27 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
     let mut issuers = Vec::new();
     let (altinn, generator) = if config.local_mode() {
         let altinn = embedded_altinn(config)?;
-        let source = KeySource::Embedded { issuer: altinn.issuer.clone(), jwks: altinn.key.jwks() };
-        issuers.push(Arc::new(TrustedIssuer::new(Scheme::Altinn, source, None).map_err(anyhow::Error::msg)?));
-        let generator = Arc::new(TestTokenGenerator::new(altinn.clone(), config.testtools.user_list()));
+        let source = KeySource::Embedded {
+            issuer: altinn.issuer.clone(),
+            jwks: altinn.key.jwks(),
+        };
+        issuers.push(Arc::new(
+            TrustedIssuer::new(Scheme::Altinn, source, None).map_err(anyhow::Error::msg)?,
+        ));
+        let generator = Arc::new(TestTokenGenerator::new(
+            altinn.clone(),
+            config.testtools.user_list(),
+        ));
         (Some(altinn), Some(generator))
     } else {
         let client = dp_auth::issuer::metadata_client();
         for (scheme, issuer_config) in config.issuers.configured() {
-            let source = KeySource::WellKnown { url: issuer_config.well_known.clone(), client: client.clone() };
-            let issuer = TrustedIssuer::new(scheme, source, Some(issuer_config)).map_err(anyhow::Error::msg)?;
+            let source = KeySource::WellKnown {
+                url: issuer_config.well_known.clone(),
+                client: client.clone(),
+            };
+            let issuer = TrustedIssuer::new(scheme, source, Some(issuer_config))
+                .map_err(anyhow::Error::msg)?;
             issuers.push(Arc::new(issuer));
         }
         (None, None)
@@ -70,33 +83,56 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
     verifier.refresh_all().await;
     verifier.spawn_periodic_refresh();
 
-    let state = AppState { auth: AuthState { verifier: verifier.clone() } };
+    let state = AppState {
+        auth: AuthState {
+            verifier: verifier.clone(),
+        },
+    };
     let mut router = Router::new()
         .route("/health", get(|| async { "Healthy" }))
         .merge(dp_api::router::<AppState>())
         .with_state(state);
     if let (Some(altinn), Some(generator)) = (&altinn, &generator) {
-        router = router.merge(altinn.clone().router()).merge(generator.clone().router());
+        router = router
+            .merge(altinn.clone().router())
+            .merge(generator.clone().router());
     }
     let router = router
         .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // 5xx are logged where they arise (ApiError::Internal); the trace layer stays at debug.
-        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)));
-    Ok(Server { router, verifier, altinn, generator })
+        .layer(
+            TraceLayer::new_for_http()
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        );
+    Ok(Server {
+        router,
+        verifier,
+        altinn,
+        generator,
+    })
 }
 
 /// Logs what the server is about to do: address, data, trusted issuers and mode.
-pub fn log_startup(config: &Config, server: &Server) {
+pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Server) {
     let public_url = config.public_url();
-    tracing::info!("listening on {} (public URL {public_url})", config.listen);
-    tracing::info!("data directory {} (signing keys); no dialog store yet", config.data_dir.display());
+    tracing::info!("listening on {address} (public URL {public_url})");
+    tracing::info!(
+        "data directory {} (signing keys); no dialog store yet",
+        config.data_dir.display()
+    );
     if config.local_mode() {
         tracing::info!("local mode: no external issuer configured; trusting the embedded issuers");
     }
     for issuer in server.verifier.issuers() {
-        let iss = issuer.issuer().map_or_else(|| "(metadata not loaded yet)".to_owned(), |i| i.to_string());
-        tracing::info!("trusting {} issuer {iss} (metadata: {})", issuer.scheme, issuer.describe_source());
+        let iss = issuer
+            .issuer()
+            .map_or_else(|| "(metadata not loaded yet)".to_owned(), |i| i.to_string());
+        tracing::info!(
+            "trusting {} issuer {iss} (metadata: {})",
+            issuer.scheme,
+            issuer.describe_source()
+        );
     }
     if let Some(altinn) = &server.altinn {
         tracing::info!("Altinn issuer discovery at {}", altinn.discovery_url());
@@ -104,7 +140,14 @@ pub fn log_startup(config: &Config, server: &Server) {
         let credentials = if config.testtools.users == DEFAULT_TESTTOOLS_USERS {
             format!("default Basic credentials {DEFAULT_TESTTOOLS_USERS}")
         } else {
-            format!("Basic users {}", users.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>().join(", "))
+            format!(
+                "Basic users {}",
+                users
+                    .iter()
+                    .map(|(u, _)| u.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
         tracing::info!("test-token generator at {public_url}/testtools/api/ ({credentials})");
     }

@@ -13,18 +13,66 @@ const TTD: &str = "org=ttd&orgNo=991825827";
 
 /// The token kinds of the matrix: (name, endpoint, query).
 const TOKEN_KINDS: &[(&str, &str, &str)] = &[
-    ("serviceowner", "GetEnterpriseToken", "scopes=digdir:dialogporten.serviceprovider"),
-    ("serviceowner+search", "GetEnterpriseToken", "scopes=digdir:dialogporten.serviceprovider%20digdir:dialogporten.serviceprovider.search"),
-    ("serviceowner+admin", "GetEnterpriseToken", "scopes=digdir:dialogporten.serviceprovider%20digdir:dialogporten.serviceprovider.admin"),
-    ("serviceowner+changetransmissions", "GetEnterpriseToken", "scopes=digdir:dialogporten.serviceprovider,digdir:dialogporten.serviceprovider.changetransmissions"),
-    ("notification-check", "GetEnterpriseToken", "scopes=altinn:system/notifications.condition.check"),
-    ("developer-test", "GetEnterpriseToken", "scopes=digdir:dialogporten.developer.test"),
-    ("enterprise-with-enduser-scope", "GetEnterpriseToken", "scopes=digdir:dialogporten"),
-    ("person", "GetPersonalToken", "scopes=digdir:dialogporten&pid=08844397713"),
-    ("person-noconsent", "GetPersonalToken", "scopes=digdir:dialogporten.noconsent&pid=03886595947"),
-    ("person-other-scope", "GetPersonalToken", "scopes=altinn:enduser&pid=03886595947"),
-    ("systemuser", "GetSystemUserToken", "scopes=digdir:dialogporten&systemUserId=7633be4c-dbd5-49f4-bbc4-c058b275de7b&systemUserOrg=310057223"),
-    ("email", "GetSelfRegisteredEmailUserToken", "scopes=digdir:dialogporten&email=someone@example.com"),
+    (
+        "serviceowner",
+        "GetEnterpriseToken",
+        "scopes=digdir:dialogporten.serviceprovider",
+    ),
+    (
+        "serviceowner+search",
+        "GetEnterpriseToken",
+        "scopes=digdir:dialogporten.serviceprovider%20digdir:dialogporten.serviceprovider.search",
+    ),
+    (
+        "serviceowner+admin",
+        "GetEnterpriseToken",
+        "scopes=digdir:dialogporten.serviceprovider%20digdir:dialogporten.serviceprovider.admin",
+    ),
+    (
+        "serviceowner+changetransmissions",
+        "GetEnterpriseToken",
+        "scopes=digdir:dialogporten.serviceprovider,digdir:dialogporten.serviceprovider.changetransmissions",
+    ),
+    (
+        "notification-check",
+        "GetEnterpriseToken",
+        "scopes=altinn:system/notifications.condition.check",
+    ),
+    (
+        "developer-test",
+        "GetEnterpriseToken",
+        "scopes=digdir:dialogporten.developer.test",
+    ),
+    (
+        "enterprise-with-enduser-scope",
+        "GetEnterpriseToken",
+        "scopes=digdir:dialogporten",
+    ),
+    (
+        "person",
+        "GetPersonalToken",
+        "scopes=digdir:dialogporten&pid=08844397713",
+    ),
+    (
+        "person-noconsent",
+        "GetPersonalToken",
+        "scopes=digdir:dialogporten.noconsent&pid=03886595947",
+    ),
+    (
+        "person-other-scope",
+        "GetPersonalToken",
+        "scopes=altinn:enduser&pid=03886595947",
+    ),
+    (
+        "systemuser",
+        "GetSystemUserToken",
+        "scopes=digdir:dialogporten&systemUserId=7633be4c-dbd5-49f4-bbc4-c058b275de7b&systemUserOrg=310057223",
+    ),
+    (
+        "email",
+        "GetSelfRegisteredEmailUserToken",
+        "scopes=digdir:dialogporten&email=someone@example.com",
+    ),
 ];
 
 /// Which token kinds each policy accepts (auth.md §6.4–6.5); every other kind gets 403.
@@ -42,13 +90,23 @@ fn accepted(policy: Policy, kind: &str) -> bool {
 
 fn concrete(path: &str) -> String {
     path.split('/')
-        .map(|segment| if segment.starts_with('{') { "0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c11" } else { segment })
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c11"
+            } else {
+                segment
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
 
 async fn mint(server: &TestServer, endpoint: &str, query: &str) -> String {
-    let query = if endpoint == "GetEnterpriseToken" { format!("env=tt02&{query}&{TTD}") } else { format!("env=tt02&{query}") };
+    let query = if endpoint == "GetEnterpriseToken" {
+        format!("env=tt02&{query}&{TTD}")
+    } else {
+        format!("env=tt02&{query}")
+    };
     server.test_token(endpoint, &query).await
 }
 
@@ -63,17 +121,31 @@ async fn every_route_answers_every_token_kind_as_its_policy_says() {
     for route in ROUTES {
         let path = concrete(route.path);
         let anonymous = server.call(route.method, &path, None).await;
-        assert_eq!(anonymous.status(), 401, "{} {} without a token", route.method, route.path);
+        assert_eq!(
+            anonymous.status(),
+            401,
+            "{} {} without a token",
+            route.method,
+            route.path
+        );
         assert_eq!(common::www_authenticate(&anonymous), "Bearer");
         for (kind, token) in &tokens {
             let response = server.call(route.method, &path, Some(token)).await;
             let status = response.status().as_u16();
             let body: Value = response.json().await.unwrap_or(Value::Null);
             if accepted(route.policy, kind) {
-                assert_eq!(status, 501, "{} {} with {kind}: {body}", route.method, route.path);
+                assert_eq!(
+                    status, 501,
+                    "{} {} with {kind}: {body}",
+                    route.method, route.path
+                );
                 assert_eq!(body["policy"], route.policy.name());
             } else {
-                assert_eq!(status, 403, "{} {} with {kind}: {body}", route.method, route.path);
+                assert_eq!(
+                    status, 403,
+                    "{} {} with {kind}: {body}",
+                    route.method, route.path
+                );
                 assert_eq!(body["status"], 403);
                 assert_eq!(body["title"], "Forbidden.");
                 assert!(body["traceId"].as_str().unwrap().starts_with("00-"));
@@ -94,7 +166,10 @@ async fn each_user_type_is_recognised() {
     let server = TestServer::local().await;
     let so = mint(&server, "GetEnterpriseToken", TOKEN_KINDS[0].2).await;
     let (status, body) = caller(&server, "/api/v1/serviceowner/dialogs/x", &so).await;
-    assert_eq!((status, body["userType"].as_str()), (501, Some("ServiceOwner")));
+    assert_eq!(
+        (status, body["userType"].as_str()),
+        (501, Some("ServiceOwner"))
+    );
     assert_eq!(body["consumerOrgNumber"], "991825827");
     assert_eq!(body["authenticationLevel"], 3);
 
@@ -106,13 +181,25 @@ async fn each_user_type_is_recognised() {
         let (_, endpoint, query) = TOKEN_KINDS.iter().find(|(k, _, _)| *k == kind).unwrap();
         let token = mint(&server, endpoint, query).await;
         let (status, body) = caller(&server, "/api/v1/enduser/dialogs", &token).await;
-        assert_eq!((status, body["userType"].as_str()), (501, Some(expected)), "{kind}: {body}");
+        assert_eq!(
+            (status, body["userType"].as_str()),
+            (501, Some(expected)),
+            "{kind}: {body}"
+        );
         assert_eq!(body["authenticationLevel"], level, "{kind}");
     }
 
     // A level-4 person: authLvl maps to acr and urn:altinn:authlevel.
-    let high = server.test_token("GetPersonalToken", "env=tt02&scopes=digdir:dialogporten&pid=08844397713&authLvl=4").await;
-    assert_eq!(caller(&server, "/api/v1/enduser/parties", &high).await.1["authenticationLevel"], 4);
+    let high = server
+        .test_token(
+            "GetPersonalToken",
+            "env=tt02&scopes=digdir:dialogporten&pid=08844397713&authLvl=4",
+        )
+        .await;
+    assert_eq!(
+        caller(&server, "/api/v1/enduser/parties", &high).await.1["authenticationLevel"],
+        4
+    );
 
     // Unknown: an end-user scope without pid, system user or e-mail login.
     let unknown = mint(&server, "GetEnterpriseToken", "scopes=digdir:dialogporten").await;
@@ -128,12 +215,20 @@ async fn each_user_type_is_recognised() {
 async fn enduserid_makes_a_service_owner_act_for_a_person() {
     let server = TestServer::local().await;
     let so = mint(&server, "GetEnterpriseToken", TOKEN_KINDS[0].2).await;
-    let valid = "/api/v1/serviceowner/dialogs/x?endUserId=urn:altinn:person:identifier-no:08844397713";
+    let valid =
+        "/api/v1/serviceowner/dialogs/x?endUserId=urn:altinn:person:identifier-no:08844397713";
     let (status, body) = caller(&server, valid, &so).await;
-    assert_eq!((status, body["userType"].as_str()), (501, Some("ServiceOwnerOnBehalfOfPerson")));
+    assert_eq!(
+        (status, body["userType"].as_str()),
+        (501, Some("ServiceOwnerOnBehalfOfPerson"))
+    );
     // Query keys are case-insensitive, as in ASP.NET.
-    let lower = "/api/v1/serviceowner/dialogs/x?enduserid=urn:altinn:person:identifier-no:08844397713";
-    assert_eq!(caller(&server, lower, &so).await.1["userType"], "ServiceOwnerOnBehalfOfPerson");
+    let lower =
+        "/api/v1/serviceowner/dialogs/x?enduserid=urn:altinn:person:identifier-no:08844397713";
+    assert_eq!(
+        caller(&server, lower, &so).await.1["userType"],
+        "ServiceOwnerOnBehalfOfPerson"
+    );
 
     for invalid in [
         "urn:altinn:person:identifier-no:08844397714",
@@ -142,7 +237,12 @@ async fn enduserid_makes_a_service_owner_act_for_a_person() {
         // Present but empty is still an enduserid, and not a valid one (as in DP).
         "",
     ] {
-        let (status, body) = caller(&server, &format!("/api/v1/serviceowner/dialogs/x?enduserid={invalid}"), &so).await;
+        let (status, body) = caller(
+            &server,
+            &format!("/api/v1/serviceowner/dialogs/x?enduserid={invalid}"),
+            &so,
+        )
+        .await;
         assert_eq!(status, 400, "{invalid}");
         assert_eq!(body["title"], "One or more validation errors occurred.");
         assert_eq!(
@@ -157,7 +257,12 @@ async fn enduserid_makes_a_service_owner_act_for_a_person() {
     let response = server.call("POST", path, Some(&admin)).await;
     assert_eq!(response.status(), 403);
     let body: Value = response.json().await.unwrap();
-    assert!(body["errors"]["Type"][0].as_str().unwrap().ends_with("Valid user types for this endpoint are: ServiceOwner"));
+    assert!(
+        body["errors"]["Type"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("Valid user types for this endpoint are: ServiceOwner")
+    );
 }
 
 #[tokio::test]
@@ -168,7 +273,12 @@ async fn both_correspondence_scope_names_are_recognised() {
         ("digdir:dialogporten.serviceprovider.correspondence", true),
         ("digdir:dialogporten.correspondence.other", false),
     ] {
-        let token = mint(&server, "GetEnterpriseToken", &format!("scopes=digdir:dialogporten.serviceprovider%20{scope}")).await;
+        let token = mint(
+            &server,
+            "GetEnterpriseToken",
+            &format!("scopes=digdir:dialogporten.serviceprovider%20{scope}"),
+        )
+        .await;
         let (status, body) = caller(&server, "/api/v1/serviceowner/dialogs/x", &token).await;
         assert_eq!(status, 501);
         assert_eq!(body["hasCorrespondenceScope"], expected, "{scope}");

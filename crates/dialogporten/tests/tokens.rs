@@ -30,8 +30,14 @@ async fn assert_invalid(server: &TestServer, token: &str, fragment: &str) {
     let response = server.call("GET", SO_ROUTE, Some(token)).await;
     assert_eq!(response.status(), 401, "expected 401 for {fragment}");
     let challenge = www_authenticate(&response);
-    assert!(challenge.starts_with(r#"Bearer error="invalid_token""#), "{challenge}");
-    assert!(challenge.contains(fragment), "{challenge} should mention {fragment}");
+    assert!(
+        challenge.starts_with(r#"Bearer error="invalid_token""#),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains(fragment),
+        "{challenge} should mention {fragment}"
+    );
 }
 
 fn b64(value: &Value) -> String {
@@ -51,10 +57,25 @@ async fn a_configured_issuer_is_trusted_and_every_bad_token_is_refused() {
 
     // Missing and malformed.
     let missing = server.call("GET", SO_ROUTE, None).await;
-    assert_eq!((missing.status().as_u16(), www_authenticate(&missing)), (401, "Bearer".to_owned()));
-    let basic = server.client.get(format!("{}{SO_ROUTE}", server.url)).basic_auth("a", Some("b")).send().await.unwrap();
+    assert_eq!(
+        (missing.status().as_u16(), www_authenticate(&missing)),
+        (401, "Bearer".to_owned())
+    );
+    let basic = server
+        .client
+        .get(format!("{}{SO_ROUTE}", server.url))
+        .basic_auth("a", Some("b"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(basic.status(), 401);
-    for malformed in ["abc", "a.b.c", "a.b", "....", &format!("{}.{}.", b64(&json!([1])), b64(&json!({})))] {
+    for malformed in [
+        "abc",
+        "a.b.c",
+        "a.b",
+        "....",
+        &format!("{}.{}.", b64(&json!([1])), b64(&json!({}))),
+    ] {
         assert_invalid(&server, malformed, "malformed").await;
     }
 
@@ -71,16 +92,35 @@ async fn a_configured_issuer_is_trusted_and_every_bad_token_is_refused() {
     // Within the skew is still fine.
     let mut claims = issuer.service_owner_claims(SCOPE);
     claims["exp"] = json!(now() - 1);
-    assert_eq!(server.call("GET", SO_ROUTE, Some(&key.sign(&claims))).await.status(), 501);
+    assert_eq!(
+        server
+            .call("GET", SO_ROUTE, Some(&key.sign(&claims)))
+            .await
+            .status(),
+        501
+    );
 
     // Wrong signature: a valid token's payload swapped for another.
     let other = key.sign(&json!({"iss": issuer.issuer, "exp": now() + 100, "scope": "x"}));
     let parts: Vec<&str> = good.split('.').collect();
-    let tampered = format!("{}.{}.{}", parts[0], other.split('.').nth(1).unwrap(), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        other.split('.').nth(1).unwrap(),
+        parts[2]
+    );
     assert_invalid(&server, &tampered, "The signature is invalid").await;
     // Signed by a key the issuer does not publish, under a published kid.
-    let impostor = IssuerKey { kid: "key-1".into(), ..IssuerKey::es256("key-1") };
-    assert_invalid(&server, &impostor.sign(&issuer.service_owner_claims(SCOPE)), "The signature is invalid").await;
+    let impostor = IssuerKey {
+        kid: "key-1".into(),
+        ..IssuerKey::es256("key-1")
+    };
+    assert_invalid(
+        &server,
+        &impostor.sign(&issuer.service_owner_claims(SCOPE)),
+        "The signature is invalid",
+    )
+    .await;
 
     // Unknown issuer: same key, other iss.
     let mut claims = issuer.service_owner_claims(SCOPE);
@@ -94,12 +134,25 @@ async fn a_configured_issuer_is_trusted_and_every_bad_token_is_refused() {
     // alg none, with and without a signature.
     let payload = b64(&issuer.service_owner_claims(SCOPE));
     let none_header = b64(&json!({"alg": "none", "typ": "JWT"}));
-    assert_invalid(&server, &format!("{none_header}.{payload}."), "'none' is not allowed").await;
-    assert_invalid(&server, &format!("{none_header}.{payload}.{}", parts[2]), "'none' is not allowed").await;
+    assert_invalid(
+        &server,
+        &format!("{none_header}.{payload}."),
+        "'none' is not allowed",
+    )
+    .await;
+    assert_invalid(
+        &server,
+        &format!("{none_header}.{payload}.{}", parts[2]),
+        "'none' is not allowed",
+    )
+    .await;
 
     // HS256 keyed with the issuer's public key material (algorithm confusion).
     let public_x = key.jwk["x"].as_str().unwrap().to_owned();
-    for secret in [public_x.as_bytes().to_vec(), serde_json::to_vec(&key.jwk).unwrap()] {
+    for secret in [
+        public_x.as_bytes().to_vec(),
+        serde_json::to_vec(&key.jwk).unwrap(),
+    ] {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
         header.kid = Some("key-1".into());
         let forged = jsonwebtoken::encode(
@@ -112,12 +165,26 @@ async fn a_configured_issuer_is_trusted_and_every_bad_token_is_refused() {
     }
 
     // A token claiming an algorithm of another key family than the kid's key.
-    let message = format!("{}.{}", b64(&json!({"alg": "EdDSA", "kid": "key-1"})), payload);
-    assert_invalid(&server, &format!("{message}.{}", parts[2]), "The signature key was not found").await;
+    let message = format!(
+        "{}.{}",
+        b64(&json!({"alg": "EdDSA", "kid": "key-1"})),
+        payload
+    );
+    assert_invalid(
+        &server,
+        &format!("{message}.{}", parts[2]),
+        "The signature key was not found",
+    )
+    .await;
 
     // Unknown kid.
     let stranger = IssuerKey::es256("who-is-this");
-    assert_invalid(&server, &stranger.sign(&issuer.service_owner_claims(SCOPE)), "The signature key was not found").await;
+    assert_invalid(
+        &server,
+        &stranger.sign(&issuer.service_owner_claims(SCOPE)),
+        "The signature key was not found",
+    )
+    .await;
 
     // Oversized.
     let mut claims = issuer.service_owner_claims(SCOPE);
@@ -125,7 +192,17 @@ async fn a_configured_issuer_is_trusted_and_every_bad_token_is_refused() {
     assert_invalid(&server, &key.sign(&claims), "larger than 65536").await;
 
     // EdDSA from the same issuer is accepted.
-    assert_eq!(server.call("GET", SO_ROUTE, Some(&eddsa.sign(&issuer.service_owner_claims(SCOPE)))).await.status(), 501);
+    assert_eq!(
+        server
+            .call(
+                "GET",
+                SO_ROUTE,
+                Some(&eddsa.sign(&issuer.service_owner_claims(SCOPE)))
+            )
+            .await
+            .status(),
+        501
+    );
 
     // The server is still healthy after all that.
     assert_eq!(server.call("GET", "/health", None).await.status(), 200);
@@ -136,7 +213,17 @@ async fn rotated_keys_are_picked_up_on_an_unknown_kid_at_most_once_per_interval(
     let old = IssuerKey::es256("2026-old");
     let issuer = ExternalIssuer::start(vec![old.clone()]).await;
     let server = trusting(&issuer, 1).await;
-    assert_eq!(server.call("GET", SO_ROUTE, Some(&old.sign(&issuer.service_owner_claims(SCOPE)))).await.status(), 501);
+    assert_eq!(
+        server
+            .call(
+                "GET",
+                SO_ROUTE,
+                Some(&old.sign(&issuer.service_owner_claims(SCOPE)))
+            )
+            .await
+            .status(),
+        501
+    );
     let fetches_at_start = issuer.jwks_fetches();
     assert_eq!(fetches_at_start, 1, "keys are fetched once at startup");
 
@@ -145,20 +232,35 @@ async fn rotated_keys_are_picked_up_on_an_unknown_kid_at_most_once_per_interval(
     issuer.publish(vec![new.clone()]);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let token = new.sign(&issuer.service_owner_claims(SCOPE));
-    assert_eq!(server.call("GET", SO_ROUTE, Some(&token)).await.status(), 501, "the new kid triggers a refresh");
+    assert_eq!(
+        server.call("GET", SO_ROUTE, Some(&token)).await.status(),
+        501,
+        "the new kid triggers a refresh"
+    );
     assert_eq!(issuer.jwks_fetches(), fetches_at_start + 1);
 
     // Unknown kids within the interval do not refetch.
     for n in 0..5 {
         let unknown = IssuerKey::es256(&format!("unknown-{n}"));
-        assert_invalid(&server, &unknown.sign(&issuer.service_owner_claims(SCOPE)), "key was not found").await;
+        assert_invalid(
+            &server,
+            &unknown.sign(&issuer.service_owner_claims(SCOPE)),
+            "key was not found",
+        )
+        .await;
     }
-    assert_eq!(issuer.jwks_fetches(), fetches_at_start + 1, "refresh is rate-limited");
+    assert_eq!(
+        issuer.jwks_fetches(),
+        fetches_at_start + 1,
+        "refresh is rate-limited"
+    );
 
     // After the interval a new unknown kid may refresh again; the retired key is gone.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let fresh_old_token = old.sign(&json!({"iss": issuer.issuer, "exp": now() + 60, "scope": SCOPE, "jti": "other",
-        "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:991825827"}}));
+    let fresh_old_token = old.sign(
+        &json!({"iss": issuer.issuer, "exp": now() + 60, "scope": SCOPE, "jti": "other",
+        "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:991825827"}}),
+    );
     assert_invalid(&server, &fresh_old_token, "key was not found").await;
     assert_eq!(issuer.jwks_fetches(), fetches_at_start + 2);
 }
@@ -177,7 +279,13 @@ async fn an_opt_in_audience_is_enforced() {
     let mut claims = issuer.service_owner_claims(SCOPE);
     assert_invalid(&server, &key.sign(&claims), "audience").await;
     claims["aud"] = json!(["other", "https://dialogporten.example/"]);
-    assert_eq!(server.call("GET", SO_ROUTE, Some(&key.sign(&claims))).await.status(), 501);
+    assert_eq!(
+        server
+            .call("GET", SO_ROUTE, Some(&key.sign(&claims)))
+            .await
+            .status(),
+        501
+    );
 }
 
 #[tokio::test]
@@ -186,20 +294,31 @@ async fn with_external_issuers_the_embedded_minting_is_off() {
     let server = trusting(&issuer, 60).await;
     let response = server
         .client
-        .get(format!("{}/testtools/api/GetEnterpriseToken?scopes=x", server.url))
+        .get(format!(
+            "{}/testtools/api/GetEnterpriseToken?scopes=x",
+            server.url
+        ))
         .basic_auth("dev", Some("dev"))
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
-    let discovery = server.call("GET", "/authentication/api/v1/openid/.well-known/openid-configuration", None).await;
+    let discovery = server
+        .call(
+            "GET",
+            "/authentication/api/v1/openid/.well-known/openid-configuration",
+            None,
+        )
+        .await;
     assert_eq!(discovery.status(), 404);
 }
 
 #[tokio::test]
 async fn an_unreachable_issuer_does_not_stop_the_server() {
     let server = TestServer::start(|config| {
-        config.issuers.maskinporten = Some(IssuerConfig::new("http://127.0.0.1:9/.well-known/openid-configuration"));
+        config.issuers.maskinporten = Some(IssuerConfig::new(
+            "http://127.0.0.1:9/.well-known/openid-configuration",
+        ));
     })
     .await;
     let key = IssuerKey::es256("k");

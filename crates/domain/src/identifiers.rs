@@ -60,7 +60,11 @@ impl OrganizationNumber {
     pub fn from_prefix(prefix: [u8; 8]) -> Option<Self> {
         let digits: Vec<u32> = prefix.iter().map(|d| u32::from(*d % 10)).collect();
         let check = mod11_check_digit(&digits, &ORG_WEIGHTS)?;
-        let text: String = digits.iter().chain([&check]).map(|d| char::from(b'0' + *d as u8)).collect();
+        let text: String = digits
+            .iter()
+            .chain([&check])
+            .map(|d| char::from(b'0' + *d as u8))
+            .collect();
         Some(Self(text))
     }
 
@@ -104,7 +108,9 @@ impl NationalIdentityNumber {
         let mut digits: Vec<u32> = prefix.iter().map(|d| u32::from(*d % 10)).collect();
         digits.push(mod11_check_digit(&digits, &PID_WEIGHTS_1)?);
         digits.push(mod11_check_digit(&digits, &PID_WEIGHTS_2)?);
-        Some(Self(digits.iter().map(|d| char::from(b'0' + *d as u8)).collect()))
+        Some(Self(
+            digits.iter().map(|d| char::from(b'0' + *d as u8)).collect(),
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -146,7 +152,9 @@ impl PartyIdentifier {
             return OrganizationNumber::parse(org).map(Self::Organization);
         }
         if let Some(id) = value.strip_prefix(Self::SYSTEM_USER_PREFIX) {
-            return uuid::Uuid::parse_str(id).map(Self::SystemUser).map_err(|_| IdentifierError::Uuid);
+            return uuid::Uuid::parse_str(id)
+                .map(Self::SystemUser)
+                .map_err(|_| IdentifierError::Uuid);
         }
         if let Some(email) = value.strip_prefix(Self::IDPORTEN_EMAIL_PREFIX) {
             return match email.split_once('@') {
@@ -177,12 +185,28 @@ mod tests {
 
     #[test]
     fn organisation_numbers_of_the_demo_registry_are_valid() {
-        for org in ["991825827", "974760673", "974761076", "889640782", "310923044", "310057223"] {
+        for org in [
+            "991825827",
+            "974760673",
+            "974761076",
+            "889640782",
+            "310923044",
+            "310057223",
+        ] {
             assert!(OrganizationNumber::parse(org).is_ok(), "{org}");
         }
-        assert_eq!(OrganizationNumber::parse("991825828"), Err(IdentifierError::CheckDigit));
-        assert_eq!(OrganizationNumber::parse("99182582"), Err(IdentifierError::WrongLength { expected: 9 }));
-        assert_eq!(OrganizationNumber::parse("99182582a"), Err(IdentifierError::WrongLength { expected: 9 }));
+        assert_eq!(
+            OrganizationNumber::parse("991825828"),
+            Err(IdentifierError::CheckDigit)
+        );
+        assert_eq!(
+            OrganizationNumber::parse("99182582"),
+            Err(IdentifierError::WrongLength { expected: 9 })
+        );
+        assert_eq!(
+            OrganizationNumber::parse("99182582a"),
+            Err(IdentifierError::WrongLength { expected: 9 })
+        );
     }
 
     #[test]
@@ -190,15 +214,20 @@ mod tests {
         for pid in ["08844397713", "03886595947", "08895699684", "19914897281"] {
             assert!(NationalIdentityNumber::parse(pid).is_ok(), "{pid}");
         }
-        assert_eq!(NationalIdentityNumber::parse("08844397714"), Err(IdentifierError::CheckDigit));
+        assert_eq!(
+            NationalIdentityNumber::parse("08844397714"),
+            Err(IdentifierError::CheckDigit)
+        );
         assert!(NationalIdentityNumber::parse("0884439771").is_err());
     }
 
     #[test]
     fn prefixes_complete_to_valid_numbers() {
-        let org = OrganizationNumber::from_prefix([9, 9, 1, 8, 2, 5, 8, 2]).expect("check digit exists");
+        let org =
+            OrganizationNumber::from_prefix([9, 9, 1, 8, 2, 5, 8, 2]).expect("check digit exists");
         assert_eq!(org.as_str(), "991825827");
-        let pid = NationalIdentityNumber::from_prefix([0, 8, 8, 4, 4, 3, 9, 7, 7]).expect("check digits exist");
+        let pid = NationalIdentityNumber::from_prefix([0, 8, 8, 4, 4, 3, 9, 7, 7])
+            .expect("check digits exist");
         assert_eq!(pid.as_str(), "08844397713");
     }
 
@@ -210,9 +239,17 @@ mod tests {
             "urn:altinn:systemuser:uuid:7633be4c-dbd5-49f4-bbc4-c058b275de7b",
             "urn:altinn:person:idporten-email:someone@example.com",
         ] {
-            assert_eq!(PartyIdentifier::parse(urn).map(|p| p.to_string()).as_deref(), Ok(urn));
+            assert_eq!(
+                PartyIdentifier::parse(urn)
+                    .map(|p| p.to_string())
+                    .as_deref(),
+                Ok(urn)
+            );
         }
-        assert_eq!(PartyIdentifier::parse("urn:altinn:other:1"), Err(IdentifierError::UnknownPrefix));
+        assert_eq!(
+            PartyIdentifier::parse("urn:altinn:other:1"),
+            Err(IdentifierError::UnknownPrefix)
+        );
         assert!(format!("{:?}", NationalIdentityNumber::parse("08844397713")).contains("*****"));
     }
 }

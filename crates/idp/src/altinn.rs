@@ -25,7 +25,11 @@ impl AltinnIssuer {
     /// `public_url` without a trailing slash, e.g. `http://127.0.0.1:8080`.
     pub fn new(public_url: &str, key: SigningKey) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
-        Self { issuer: format!("{public_url}{ISSUER_PATH}"), public_url, key }
+        Self {
+            issuer: format!("{public_url}{ISSUER_PATH}"),
+            public_url,
+            key,
+        }
     }
 
     pub fn discovery_url(&self) -> String {
@@ -46,8 +50,14 @@ impl AltinnIssuer {
 
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
-            .route(DISCOVERY_PATH, get(|State(me): State<Arc<Self>>| async move { Json(me.discovery_document()) }))
-            .route(JWKS_PATH, get(|State(me): State<Arc<Self>>| async move { Json(me.key.jwks()) }))
+            .route(
+                DISCOVERY_PATH,
+                get(|State(me): State<Arc<Self>>| async move { Json(me.discovery_document()) }),
+            )
+            .route(
+                JWKS_PATH,
+                get(|State(me): State<Arc<Self>>| async move { Json(me.key.jwks()) }),
+            )
             .with_state(self)
     }
 }

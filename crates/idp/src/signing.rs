@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
     #[error("reading or writing the key file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the key file {0} does not hold an RSA PKCS#8 key")]
     BadKey(String),
     #[error("key generation or signing failed")]
@@ -36,11 +39,17 @@ pub struct SigningKey {
 impl SigningKey {
     /// Loads the key at `path`, or generates and stores one when the file does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, SigningError> {
-        let io = |source| SigningError::Io { path: path.display().to_string(), source };
+        let io = |source| SigningError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         match std::fs::read(path) {
-            Ok(der) => Self::from_pkcs8(&der).map_err(|_| SigningError::BadKey(path.display().to_string())),
+            Ok(der) => {
+                Self::from_pkcs8(&der).map_err(|_| SigningError::BadKey(path.display().to_string()))
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let key_pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| SigningError::Crypto)?;
+                let key_pair =
+                    RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| SigningError::Crypto)?;
                 let der = key_pair.as_der().map_err(|_| SigningError::Crypto)?;
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(io)?;
@@ -56,10 +65,18 @@ impl SigningKey {
         let key_pair = RsaKeyPair::from_pkcs8(der).map_err(|_| SigningError::Crypto)?;
         // Altinn's kid is the hex SHA-1 thumbprint of its certificate; with no certificate here,
         // the thumbprint of the public key stands in, in the same form.
-        let spki = key_pair.public_key().as_der().map_err(|_| SigningError::Crypto)?;
-        let sha1 = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, spki.as_ref());
+        let spki = key_pair
+            .public_key()
+            .as_der()
+            .map_err(|_| SigningError::Crypto)?;
+        let sha1 =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, spki.as_ref());
         let kid = sha1.as_ref().iter().map(|b| format!("{b:02X}")).collect();
-        Ok(Self { key_pair, kid, rng: aws_lc_rs::rand::SystemRandom::new() })
+        Ok(Self {
+            key_pair,
+            kid,
+            rng: aws_lc_rs::rand::SystemRandom::new(),
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -94,7 +111,12 @@ impl SigningKey {
         );
         let mut signature = vec![0; self.key_pair.public_modulus_len()];
         self.key_pair
-            .sign(&RSA_PKCS1_SHA256, &self.rng, token.as_bytes(), &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &self.rng,
+                token.as_bytes(),
+                &mut signature,
+            )
             .map_err(|_| SigningError::Crypto)?;
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(signature));
@@ -130,12 +152,20 @@ mod tests {
         let mut claims = serde_json::Map::new();
         claims.insert("sub".into(), json!("x"));
         let token = first.sign(&claims).expect("signed");
-        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(first.public_jwk()).expect("a JWK");
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(first.public_jwk()).expect("a JWK");
         let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).expect("a key");
         let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
         let (message, signature) = token.rsplit_once('.').expect("three parts");
-        assert!(jsonwebtoken::crypto::verify(signature, message.as_bytes(), &key, jsonwebtoken::Algorithm::RS256)
-            .expect("verifiable"));
+        assert!(
+            jsonwebtoken::crypto::verify(
+                signature,
+                message.as_bytes(),
+                &key,
+                jsonwebtoken::Algorithm::RS256
+            )
+            .expect("verifiable")
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

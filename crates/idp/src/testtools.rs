@@ -76,11 +76,19 @@ pub struct Params(HashMap<String, String>);
 
 impl Params {
     pub fn new<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
-        Self(pairs.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect())
+        Self(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+        )
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(&name.to_ascii_lowercase()).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 }
 
@@ -91,7 +99,12 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn check(&mut self, name: &str, required: bool, valid: impl Fn(&str) -> bool) -> Option<String> {
+    fn check(
+        &mut self,
+        name: &str,
+        required: bool,
+        valid: impl Fn(&str) -> bool,
+    ) -> Option<String> {
         match self.params.get(name) {
             None => {
                 if required {
@@ -110,25 +123,38 @@ impl Reader<'_> {
     fn scopes(&mut self, required: bool, default: &str) -> String {
         let valid = |v: &str| {
             v.len() <= 500
-                && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":/_-,. ".contains(&b))
+                && v.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b":/_-,. ".contains(&b)
+                })
         };
         self.check("scopes", required, valid)
-            .map(|v| v.replace(',', " ").split(' ').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "))
+            .map(|v| {
+                v.replace(',', " ")
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_else(|| default.to_owned())
     }
 
     fn identifier(&mut self, name: &str, required: bool) -> Option<String> {
         self.check(name, required, |v| {
-            v.len() <= 50 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            v.len() <= 50
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         })
     }
 
     fn digits(&mut self, name: &str, required: bool, counts: &[usize]) -> Option<String> {
-        self.check(name, required, |v| counts.contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+        self.check(name, required, |v| {
+            counts.contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit())
+        })
     }
 
     fn number(&mut self, name: &str, required: bool) -> Option<u32> {
-        self.check(name, required, |v| v.parse::<u32>().is_ok()).and_then(|v| v.parse().ok())
+        self.check(name, required, |v| v.parse::<u32>().is_ok())
+            .and_then(|v| v.parse().ok())
     }
 
     fn guid(&mut self, name: &str, required: bool) -> Option<String> {
@@ -149,7 +175,9 @@ fn iso6523(org_no: &str) -> Value {
 fn random_jti() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
     let mut rng = rand::rng();
-    (0..43).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+    (0..43)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
 }
 
 /// A random synthetic (Tenor-style, month + 80) national identity number with valid check digits.
@@ -220,20 +248,39 @@ impl TestTokenGenerator {
     /// Validates the parameters of `kind` and mints the token(s) they ask for.
     pub fn mint(&self, kind: TokenKind, params: &Params) -> Result<Minted, MintError> {
         let now = time_now();
-        let mut reader = Reader { params, errors: ParamErrors::new() };
+        let mut reader = Reader {
+            params,
+            errors: ParamErrors::new(),
+        };
         let bulk = kind.bulk_identity().zip(
             reader
-                .check("bulkCount", false, |v| v.parse::<u32>().is_ok_and(|n| n <= MAX_BULK_COUNT))
+                .check("bulkCount", false, |v| {
+                    v.parse::<u32>().is_ok_and(|n| n <= MAX_BULK_COUNT)
+                })
                 .and_then(|v| v.parse::<u32>().ok()),
         );
         let mut errors = reader.errors;
         // Every parameter is validated before any signing, and all errors come back together.
-        let claims = self.claims(kind, params, now, None).map_err(|e| errors.extend(e)).ok();
-        let (Some(claims), true) = (claims, errors.is_empty()) else { return Err(MintError::Invalid(errors)) };
-        let sign = |claims: &Map<String, Value>| self.issuer.key.sign(claims).map_err(|e| MintError::Signing(e.to_string()));
+        let claims = self
+            .claims(kind, params, now, None)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let (Some(claims), true) = (claims, errors.is_empty()) else {
+            return Err(MintError::Invalid(errors));
+        };
+        let sign = |claims: &Map<String, Value>| {
+            self.issuer
+                .key
+                .sign(claims)
+                .map_err(|e| MintError::Signing(e.to_string()))
+        };
         let Some((identity, count)) = bulk else {
             let token = sign(&claims)?;
-            return Ok(if params.get("dump").is_some() { Minted::Dump(dump(&token)) } else { Minted::Token(token) });
+            return Ok(if params.get("dump").is_some() {
+                Minted::Dump(dump(&token))
+            } else {
+                Minted::Token(token)
+            });
         };
         let mut tokens = BTreeMap::new();
         while tokens.len() < count as usize {
@@ -244,7 +291,9 @@ impl TestTokenGenerator {
             if tokens.contains_key(&id) {
                 continue;
             }
-            let claims = self.claims(kind, params, now, Some(&id)).map_err(MintError::Invalid)?;
+            let claims = self
+                .claims(kind, params, now, Some(&id))
+                .map_err(MintError::Invalid)?;
             tokens.insert(id, sign(&claims)?);
         }
         Ok(Minted::Bulk(tokens))
@@ -252,8 +301,17 @@ impl TestTokenGenerator {
 
     /// The claim set of one token, in the real generator's order. `identity` overrides the
     /// pid/orgNo in bulk mode.
-    fn claims(&self, kind: TokenKind, params: &Params, now: i64, identity: Option<&str>) -> Result<Map<String, Value>, ParamErrors> {
-        let mut r = Reader { params, errors: ParamErrors::new() };
+    fn claims(
+        &self,
+        kind: TokenKind,
+        params: &Params,
+        now: i64,
+        identity: Option<&str>,
+    ) -> Result<Map<String, Value>, ParamErrors> {
+        let mut r = Reader {
+            params,
+            errors: ParamErrors::new(),
+        };
         let _env = params.get("env");
         let ttl = i64::from(r.number("ttl", false).unwrap_or(1800));
         let exp = now + ttl;
@@ -271,12 +329,18 @@ impl TestTokenGenerator {
                 let supplier = r.digits("supplierOrgNo", false, &[9]);
                 let client_id = r.check("clientId", false, |_| true);
                 let delegation_source = r.uri("delegationSource");
-                let org_no = identity.map(str::to_owned).or(org_no).unwrap_or_else(random_org_no);
+                let org_no = identity
+                    .map(str::to_owned)
+                    .or(org_no)
+                    .unwrap_or_else(random_org_no);
                 put("scope", json!(scopes));
                 put("token_type", json!("Bearer"));
                 put("exp", json!(exp));
                 put("iat", json!(now));
-                put("client_id", json!(client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())));
+                put(
+                    "client_id",
+                    json!(client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+                );
                 put("jti", json!(random_jti()));
                 put("consumer", iso6523(&org_no));
                 put("urn:altinn:orgNumber", json!(org_no));
@@ -301,12 +365,19 @@ impl TestTokenGenerator {
                 let user_id = r.number("userId", false).unwrap_or(0);
                 let party_id = r.number("partyId", false).unwrap_or(0);
                 let party_uuid = r.guid("partyuuid", false);
-                let auth_level = r.check("authLvl", false, |v| ["1", "2", "3", "4"].contains(&v)).unwrap_or_else(|| "3".into());
+                let auth_level = r
+                    .check("authLvl", false, |v| ["1", "2", "3", "4"].contains(&v))
+                    .unwrap_or_else(|| "3".into());
                 let consumer = r.digits("consumerOrgNo", false, &[9, 11]);
                 let user_name = r.check("userName", false, |_| true);
-                let client_amr = r.check("clientAmr", false, |_| true).unwrap_or_else(|| "virksomhetssertifikat".into());
+                let client_amr = r
+                    .check("clientAmr", false, |_| true)
+                    .unwrap_or_else(|| "virksomhetssertifikat".into());
                 let delegation_source = r.uri("delegationSource");
-                let pid = identity.map(str::to_owned).or(pid).unwrap_or_else(random_pid);
+                let pid = identity
+                    .map(str::to_owned)
+                    .or(pid)
+                    .unwrap_or_else(random_pid);
                 let acr = match auth_level.as_str() {
                     "3" => "idporten-loa-substantial",
                     "4" => "idporten-loa-high",
@@ -349,13 +420,20 @@ impl TestTokenGenerator {
             TokenKind::SystemUser => {
                 let system_user_id = r.guid("systemUserId", true);
                 let scopes = r.scopes(false, "altinn:enduser");
-                let org_no = r.digits("orgNo", false, &[9]).unwrap_or_else(|| "991825827".into());
-                let system_user_org = r.digits("systemUserOrg", false, &[9]).unwrap_or_else(|| "991825827".into());
+                let org_no = r
+                    .digits("orgNo", false, &[9])
+                    .unwrap_or_else(|| "991825827".into());
+                let system_user_org = r
+                    .digits("systemUserOrg", false, &[9])
+                    .unwrap_or_else(|| "991825827".into());
                 let supplier = r.digits("supplierOrgNo", false, &[9]);
                 let client_id = r.identifier("clientId", false);
                 put("iss", json!(iss));
                 put("scope", json!(scopes));
-                put("client_id", json!(client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())));
+                put(
+                    "client_id",
+                    json!(client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+                );
                 put("consumer", iso6523(&org_no));
                 put("exp", json!(exp));
                 put("iat", json!(now));
@@ -380,12 +458,18 @@ impl TestTokenGenerator {
             }
             TokenKind::SelfRegisteredEmail => {
                 let email = r.check("email", true, |v| {
-                    v.len() <= 50 && v.split('@').count() == 2 && v.split('@').all(|part| !part.is_empty())
+                    v.len() <= 50
+                        && v.split('@').count() == 2
+                        && v.split('@').all(|part| !part.is_empty())
                 });
                 let user_id = r.number("userId", false).unwrap_or(0);
                 let scopes = r.scopes(false, "altinn:portal/enduser");
-                let party_id = r.number("partyId", false).unwrap_or_else(|| rand::rng().random_range(5_000_000..7_000_000));
-                let party_uuid = r.guid("partyuuid", false).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+                let party_id = r
+                    .number("partyId", false)
+                    .unwrap_or_else(|| rand::rng().random_range(5_000_000..7_000_000));
+                let party_uuid = r
+                    .guid("partyuuid", false)
+                    .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
                 let email = email.unwrap_or_default();
                 let jti = random_jti();
                 put("sub", json!(format!("urn:altinn:party:uuid:{party_uuid}")));
@@ -398,7 +482,10 @@ impl TestTokenGenerator {
                 put("urn:altinn:username", json!(format!("epost:{email}")));
                 put("orignaliss", json!("idporten"));
                 put("email", json!(email));
-                put("urn:altinn:party:external-identifier", json!(format!("urn:altinn:person:idporten-email:{email}")));
+                put(
+                    "urn:altinn:party:external-identifier",
+                    json!(format!("urn:altinn:person:idporten-email:{email}")),
+                );
                 put("acr", json!("selfregistered-email"));
                 put("urn:altinn:authlevel", json!(0));
                 put("amr", json!(["Selfregistered-email"]));
@@ -451,18 +538,31 @@ impl TestTokenGenerator {
                 }
             }
         }
-        if r.errors.is_empty() { Ok(c) } else { Err(r.errors) }
+        if r.errors.is_empty() {
+            Ok(c)
+        } else {
+            Err(r.errors)
+        }
     }
 
     /// Whether the `Authorization` header holds one of the configured Basic users.
     /// `Err(())` means the header is Basic but undecodable (the real generator answers 400).
     fn authorize(&self, headers: &HeaderMap) -> Result<bool, ()> {
-        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return Ok(false) };
-        let Some((scheme, credentials)) = value.split_once(' ') else { return Ok(false) };
+        let Some(value) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Ok(false);
+        };
+        let Some((scheme, credentials)) = value.split_once(' ') else {
+            return Ok(false);
+        };
         if !scheme.eq_ignore_ascii_case("basic") {
             return Ok(false);
         }
-        let decoded = base64::engine::general_purpose::STANDARD.decode(credentials.trim()).map_err(|_| ())?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(credentials.trim())
+            .map_err(|_| ())?;
         let decoded = String::from_utf8(decoded).map_err(|_| ())?;
         let (user, password) = decoded.split_once(':').ok_or(())?;
         // Compare digests in constant time so neither content nor length leaks through timing.
@@ -470,14 +570,17 @@ impl TestTokenGenerator {
         let (user, password) = (digest(user), digest(password));
         let mut any = subtle::Choice::from(0);
         for (u, p) in &self.users {
-            any |= digest(u).as_ref().ct_eq(user.as_ref()) & digest(p).as_ref().ct_eq(password.as_ref());
+            any |= digest(u).as_ref().ct_eq(user.as_ref())
+                & digest(p).as_ref().ct_eq(password.as_ref());
         }
         Ok(any.into())
     }
 
     /// `GET /testtools/api/{endpoint}`.
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new().route("/testtools/api/{endpoint}", get(serve_token)).with_state(self)
+        Router::new()
+            .route("/testtools/api/{endpoint}", get(serve_token))
+            .with_state(self)
     }
 }
 
@@ -491,7 +594,11 @@ fn dump(token: &str) -> String {
     let mut pretty = || {
         parts
             .next()
-            .and_then(|p| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|p| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(p)
+                    .ok()
+            })
             .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
             .and_then(|value| serde_json::to_string_pretty(&value).ok())
             .unwrap_or_default()
@@ -509,7 +616,13 @@ async fn serve_token(
 ) -> Response {
     match generator.authorize(&headers) {
         Ok(true) => {}
-        Ok(false) => return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, BASIC_REALM)]).into_response(),
+        Ok(false) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, BASIC_REALM)],
+            )
+                .into_response();
+        }
         Err(()) => return StatusCode::BAD_REQUEST.into_response(),
     }
     let Some(kind) = TokenKind::from_endpoint(&endpoint) else {
@@ -523,7 +636,9 @@ async fn serve_token(
             ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], token).into_response()
         }
         Ok(Ok(Minted::Bulk(tokens))) => axum::Json(tokens).into_response(),
-        Ok(Err(MintError::Invalid(errors))) => (StatusCode::BAD_REQUEST, axum::Json(errors)).into_response(),
+        Ok(Err(MintError::Invalid(errors))) => {
+            (StatusCode::BAD_REQUEST, axum::Json(errors)).into_response()
+        }
         Ok(Err(MintError::Signing(error))) => {
             tracing::error!(%error, "test token signing failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

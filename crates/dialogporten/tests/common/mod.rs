@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::routing::get;
@@ -41,7 +43,11 @@ impl TestServer {
         configure(&mut config);
         let server = dialogporten::build(&config).await.unwrap();
         tokio::spawn(async move { axum::serve(listener, server.router).await.unwrap() });
-        Self { url: format!("http://{address}"), client: reqwest::Client::new(), _data_dir: data_dir }
+        Self {
+            url: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            _data_dir: data_dir,
+        }
     }
 
     /// Calls a test-token generator endpoint with the default `dev:dev` credentials.
@@ -68,7 +74,11 @@ impl TestServer {
 }
 
 pub fn www_authenticate(response: &reqwest::Response) -> String {
-    response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    response
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }
 
 pub fn payload(token: &str) -> Value {
@@ -82,7 +92,10 @@ pub fn header(token: &str) -> Value {
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 /// A signing key of the external test issuer.
@@ -98,11 +111,17 @@ impl IssuerKey {
     pub fn es256(kid: &str) -> Self {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
         let point = pair.public_key().as_ref();
         let jwk = json!({"kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
             "x": URL_SAFE_NO_PAD.encode(&point[1..33]), "y": URL_SAFE_NO_PAD.encode(&point[33..65])});
-        Self { kid: kid.into(), algorithm: Algorithm::ES256, encoding: EncodingKey::from_ec_der(pkcs8.as_ref()), jwk }
+        Self {
+            kid: kid.into(),
+            algorithm: Algorithm::ES256,
+            encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
+            jwk,
+        }
     }
 
     pub fn ed25519(kid: &str) -> Self {
@@ -111,7 +130,12 @@ impl IssuerKey {
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
         let jwk = json!({"kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": kid,
             "x": URL_SAFE_NO_PAD.encode(pair.public_key().as_ref())});
-        Self { kid: kid.into(), algorithm: Algorithm::EdDSA, encoding: EncodingKey::from_ed_der(pkcs8.as_ref()), jwk }
+        Self {
+            kid: kid.into(),
+            algorithm: Algorithm::EdDSA,
+            encoding: EncodingKey::from_ed_der(pkcs8.as_ref()),
+            jwk,
+        }
     }
 
     /// Signs `claims` with a standard JWT library (jsonwebtoken), header `alg` + `kid`.
@@ -140,7 +164,11 @@ impl ExternalIssuer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let issuer = format!("{base}/");
-        let state = Arc::new(IssuerState { issuer: issuer.clone(), keys: Mutex::new(keys), jwks_fetches: AtomicUsize::new(0) });
+        let state = Arc::new(IssuerState {
+            issuer: issuer.clone(),
+            keys: Mutex::new(keys),
+            jwks_fetches: AtomicUsize::new(0),
+        });
         let router = axum::Router::new()
             .route(
                 "/.well-known/openid-configuration",
@@ -153,13 +181,23 @@ impl ExternalIssuer {
                 "/jwks",
                 get(|State(s): State<Arc<IssuerState>>| async move {
                     s.jwks_fetches.fetch_add(1, Ordering::SeqCst);
-                    let keys: Vec<Value> = s.keys.lock().unwrap().iter().map(|k| k.jwk.clone()).collect();
+                    let keys: Vec<Value> = s
+                        .keys
+                        .lock()
+                        .unwrap()
+                        .iter()
+                        .map(|k| k.jwk.clone())
+                        .collect();
                     Json(json!({ "keys": keys }))
                 }),
             )
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        Self { issuer, well_known: format!("{base}/.well-known/openid-configuration"), state }
+        Self {
+            issuer,
+            well_known: format!("{base}/.well-known/openid-configuration"),
+            state,
+        }
     }
 
     /// Replaces the published key set (a rotation).

@@ -1,0 +1,288 @@
+//! The real binary: help texts, startup, the token command, key persistence and config
+//! precedence.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::payload;
+
+const BIN: &str = env!("CARGO_BIN_EXE_dialogporten");
+
+fn run(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
+    let output = Command::new(BIN)
+        .args(args)
+        .envs(envs.iter().copied())
+        .env_remove("DIALOGPORTEN_CONFIG")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+struct Running {
+    child: Child,
+    url: String,
+    log: Vec<String>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `dialogporten serve` on an ephemeral port and reads its startup log.
+fn serve(data_dir: &std::path::Path) -> Running {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut log = Vec::new();
+    let mut url = None;
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            url = Some(format!(
+                "http://{}",
+                rest.split_whitespace().next().unwrap()
+            ));
+        }
+        let done = line.contains("test-token generator at");
+        log.push(line);
+        if done {
+            break;
+        }
+    }
+    Running {
+        child,
+        url: url.expect("the server logs where it listens"),
+        log,
+    }
+}
+
+#[test]
+fn help_explains_every_command() {
+    let (ok, help, _) = run(&["--help"], &[]);
+    assert!(ok);
+    for expected in [
+        "serve",
+        "token",
+        "--config",
+        "--data-dir",
+        "--public-url",
+        "DIALOGPORTEN_",
+    ] {
+        assert!(
+            help.contains(expected),
+            "--help mentions {expected}:\n{help}"
+        );
+    }
+    let (_, serve_help, _) = run(&["serve", "--help"], &[]);
+    assert!(serve_help.contains("--listen") && serve_help.contains("local mode"));
+    let (_, token_help, _) = run(&["token", "--help"], &[]);
+    for kind in ["enterprise", "personal", "systemuser", "email"] {
+        assert!(token_help.contains(kind), "token --help lists {kind}");
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
+    let data = tempfile::tempdir().unwrap();
+    let running = serve(data.path());
+    let log = running.log.join("\n");
+    for expected in [
+        "listening on",
+        "local mode",
+        "trusting Altinn issuer",
+        "dev:dev",
+        "data directory",
+    ] {
+        assert!(
+            log.contains(expected),
+            "startup log mentions {expected}:\n{log}"
+        );
+    }
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(format!("{}/health", running.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let data_arg = data.path().to_str().unwrap();
+    let (ok, token, stderr) = run(
+        &[
+            "token",
+            "enterprise",
+            "--scopes",
+            "digdir:dialogporten.serviceprovider",
+            "--org",
+            "ttd",
+            "--org-no",
+            "991825827",
+            "--data-dir",
+            data_arg,
+        ],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    let token = token.trim().to_owned();
+    assert_eq!(payload(&token)["urn:altinn:org"], "ttd");
+    let call = |token: String, path: &'static str| {
+        let client = client.clone();
+        let url = running.url.clone();
+        async move {
+            client
+                .get(format!("{url}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        call(token.clone(), "/api/v1/serviceowner/dialogs/x").await,
+        501
+    );
+
+    let (ok, personal, _) = run(
+        &[
+            "token",
+            "personal",
+            "--pid",
+            "08844397713",
+            "--scopes",
+            "digdir:dialogporten",
+            "--data-dir",
+            data_arg,
+        ],
+        &[],
+    );
+    assert!(ok);
+    let personal = personal.trim().to_owned();
+    assert_eq!(call(personal.clone(), "/api/v1/enduser/dialogs").await, 501);
+    assert_eq!(call(personal, "/api/v1/serviceowner/dialogs/x").await, 403);
+    let (ok, _, stderr) = run(
+        &[
+            "token",
+            "personal",
+            "--pid",
+            "0884439771x",
+            "--data-dir",
+            data_arg,
+        ],
+        &[],
+    );
+    assert!(!ok && stderr.contains("pid"), "{stderr}");
+
+    // The signing key survives a restart: old tokens stay valid.
+    drop(running);
+    let restarted = serve(data.path());
+    let status = reqwest::Client::new()
+        .get(format!("{}/api/v1/serviceowner/dialogs/x", restarted.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 501);
+}
+
+#[test]
+fn configuration_precedence_is_file_then_environment_then_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dialogporten.toml");
+    std::fs::write(
+        &file,
+        "public_url = \"http://from-file:1\"\n[testtools]\nusers = \"a:b\"\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let (config_arg, data_arg) = (file.to_str().unwrap(), data.to_str().unwrap());
+    let iss = |envs: &[(&str, &str)], extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "enterprise",
+            "--scopes",
+            "x",
+            "--dump",
+            "--config",
+            config_arg,
+            "--data-dir",
+            data_arg,
+        ];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = run(&args, envs);
+        assert!(ok, "{err}");
+        let body = out.split_once("\n.\n").unwrap().1;
+        serde_json::from_str::<serde_json::Value>(body).unwrap()["iss"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        iss(&[], &[]),
+        "http://from-file:1/authentication/api/v1/openid/"
+    );
+    assert_eq!(
+        iss(&[("DIALOGPORTEN_PUBLIC_URL", "http://from-env:2")], &[]),
+        "http://from-env:2/authentication/api/v1/openid/"
+    );
+    assert_eq!(
+        iss(
+            &[("DIALOGPORTEN_PUBLIC_URL", "http://from-env:2")],
+            &["--public-url", "http://from-flag:3"]
+        ),
+        "http://from-flag:3/authentication/api/v1/openid/"
+    );
+
+    // With an external issuer configured, minting is refused.
+    let (ok, _, stderr) = run(
+        &[
+            "token",
+            "enterprise",
+            "--scopes",
+            "x",
+            "--data-dir",
+            data_arg,
+        ],
+        &[(
+            "DIALOGPORTEN_ISSUERS__MASKINPORTEN__WELL_KNOWN",
+            "https://test.maskinporten.no/.well-known/oauth-authorization-server",
+        )],
+    );
+    assert!(
+        !ok && stderr.contains("external issuers are configured"),
+        "{stderr}"
+    );
+
+    // A bad configuration is a clear error.
+    let (ok, _, stderr) = run(
+        &["token", "enterprise", "--scopes", "x"],
+        &[("DIALOGPORTEN_LISTEN", "nonsense")],
+    );
+    assert!(!ok && stderr.to_lowercase().contains("listen"), "{stderr}");
+}
