@@ -166,11 +166,7 @@ fn email_user(claims: &Map<String, Value>) -> Option<String> {
 
 impl Principal {
     pub fn from_token(token: &VerifiedToken) -> Self {
-        Self::from_claims(
-            token.scheme,
-            Arc::new(token.claims.clone()),
-            token.expires_at,
-        )
+        Self::from_claims(token.scheme, token.claims.clone(), token.expires_at)
     }
 
     pub fn from_claims(scheme: Scheme, claims: Arc<Map<String, Value>>, expires_at: i64) -> Self {

@@ -64,7 +64,7 @@ fn format_aspnet_date(unix: i64) -> String {
 pub struct VerifiedToken {
     pub scheme: Scheme,
     pub algorithm: Algorithm,
-    pub claims: Map<String, Value>,
+    pub claims: Arc<Map<String, Value>>,
     pub expires_at: i64,
 }
 
@@ -187,7 +187,7 @@ impl TokenVerifier {
         Ok(VerifiedToken {
             scheme: issuer.scheme,
             algorithm,
-            claims,
+            claims: Arc::new(claims),
             expires_at,
         })
     }

@@ -326,3 +326,81 @@ async fn an_unreachable_issuer_does_not_stop_the_server() {
     assert_invalid(&server, &token, "not trusted").await;
     assert_eq!(server.call("GET", "/health", None).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_cached_token_is_still_refused_once_it_expires() {
+    let key = IssuerKey::es256("k");
+    let issuer = ExternalIssuer::start(vec![key.clone()]).await;
+    let server = trusting(&issuer, 60).await;
+    let mut claims = issuer.service_owner_claims(SCOPE);
+    claims["exp"] = json!(now() + 1);
+    let token = key.sign(&claims);
+    assert_eq!(
+        server.call("GET", SO_ROUTE, Some(&token)).await.status(),
+        501
+    );
+    assert_eq!(
+        server.call("GET", SO_ROUTE, Some(&token)).await.status(),
+        501,
+        "served from the cache"
+    );
+    // Past exp plus the 2 s skew.
+    tokio::time::sleep(Duration::from_millis(4100)).await;
+    assert_invalid(&server, &token, "The token expired at").await;
+}
+
+#[tokio::test]
+async fn every_mutation_of_a_valid_token_is_a_401_never_a_500() {
+    let server = TestServer::local().await;
+    let token = server
+        .test_token(
+            "GetEnterpriseToken",
+            "env=tt02&scopes=digdir:dialogporten.serviceprovider&orgNo=991825827",
+        )
+        .await;
+    assert_eq!(
+        server.call("GET", SO_ROUTE, Some(&token)).await.status(),
+        501
+    );
+    let bytes = token.as_bytes();
+    // Every position of the header and payload, and a sample of the signature.
+    let signature_start = token.rfind('.').unwrap();
+    let positions = (0..signature_start).chain((signature_start..bytes.len()).step_by(17));
+    for (n, position) in positions.enumerate() {
+        let mut mutated = bytes.to_vec();
+        mutated[position] = match mutated[position] {
+            b'A' => b'B',
+            b'.' => b'x',
+            _ => b'A',
+        };
+        let mutated = String::from_utf8(mutated).unwrap();
+        let status = server
+            .call("GET", SO_ROUTE, Some(&mutated))
+            .await
+            .status()
+            .as_u16();
+        assert_eq!(status, 401, "mutation {n} at byte {position}");
+    }
+    for garbage in [
+        "",
+        " ",
+        "Bearer",
+        "\u{7f}",
+        "eyJ",
+        "e30.e30.e30",
+        "null.null.null",
+        ".....",
+    ] {
+        let response = server
+            .client
+            .get(format!("{}{SO_ROUTE}", server.url))
+            .header("authorization", format!("Bearer {garbage}"))
+            .send()
+            .await;
+        // Some of these are not even valid header values; those never reach the server.
+        if let Ok(response) = response {
+            assert_eq!(response.status(), 401, "{garbage:?}");
+        }
+    }
+    assert_eq!(server.call("GET", "/health", None).await.status(), 200);
+}
