@@ -21,6 +21,9 @@ pub struct Config {
     pub public_url: String,
     /// Directory for the store and the signing keys.
     pub data_dir: PathBuf,
+    /// Registry file (JSON); the built-in demo registry when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<PathBuf>,
     /// Trusted external issuers. With none, the server runs in local mode and trusts its
     /// embedded issuers instead.
     #[serde(default)]
@@ -91,6 +94,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
+            registry: None,
             issuers: Issuers::default(),
             testtools: TestTools::default(),
             log_format: default_log_format(),
@@ -107,6 +111,8 @@ pub struct Overrides {
     pub public_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<PathBuf>,
 }
 
 impl Config {
@@ -166,6 +172,19 @@ impl Config {
 
     pub fn public_url(&self) -> &str {
         self.public_url.trim_end_matches('/')
+    }
+
+    /// The registry from `registry`, or the built-in demo registry.
+    pub fn load_registry(&self) -> anyhow::Result<dp_authz::Registry> {
+        let Some(path) = &self.registry else {
+            return Ok(dp_authz::Registry::demo());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading registry {}: {e}", path.display()))?;
+        let document = dp_authz::RegistryDocument::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("registry {}: {e}", path.display()))?;
+        dp_authz::Registry::new(document)
+            .map_err(|e| anyhow::anyhow!("registry {}: {e}", path.display()))
     }
 
     pub fn altinn_key_path(&self) -> PathBuf {

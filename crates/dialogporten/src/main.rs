@@ -48,6 +48,15 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:8080].
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
+        /// Registry file (JSON: service owners, resources, parties, roles) [default: the
+        /// built-in demo registry].
+        #[arg(long, value_name = "FILE")]
+        registry: Option<PathBuf>,
+    },
+    /// Inspect registries: print the effective one, or check a file.
+    Registry {
+        #[command(subcommand)]
+        command: RegistryCommand,
     },
     /// Mint a token with the embedded Altinn issuer (local mode only) and print it.
     ///
@@ -57,6 +66,17 @@ enum Command {
     Token {
         #[command(subcommand)]
         kind: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Print the effective registry (the configured file, or the built-in demo) as JSON.
+    Export,
+    /// Validate a registry file and say what it holds, or name the first invalid entry.
+    Check {
+        /// The registry file.
+        file: PathBuf,
     },
 }
 
@@ -216,25 +236,51 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints a line to stdout; a closed pipe (`| head`) ends output quietly instead of panicking.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let listen = match &cli.command {
-        Command::Serve { listen } => *listen,
-        Command::Token { .. } => None,
+    let (listen, registry) = match &cli.command {
+        Command::Serve { listen, registry } => (*listen, registry.clone()),
+        Command::Registry {
+            command: RegistryCommand::Check { file },
+        } => (None, Some(file.clone())),
+        _ => (None, None),
     };
     let overrides = Overrides {
         listen,
         public_url: cli.common.public_url.clone(),
         data_dir: cli.common.data_dir.clone(),
+        registry,
     };
     let result = async {
         let config = Config::load(cli.common.config.as_deref(), &overrides)?;
         match cli.command {
             Command::Serve { .. } => serve(config).await,
+            Command::Registry { command } => {
+                let registry = config.load_registry()?;
+                let document = registry.document();
+                match command {
+                    RegistryCommand::Export => print_out(&document.to_json()),
+                    RegistryCommand::Check { file } => print_out(&format!(
+                        "{}: valid; {} service owners, {} resources, {} parties, {} role assignments",
+                        file.display(),
+                        document.service_owners.len(),
+                        document.resources.len(),
+                        document.parties.len(),
+                        document.roles.len()
+                    )),
+                }
+                Ok(())
+            }
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();
-                println!("{}", mint_token(&config, kind)?);
+                print_out(&mint_token(&config, kind)?);
                 Ok(())
             }
         }

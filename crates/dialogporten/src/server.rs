@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use axum::routing::get;
 use dp_api::AuthState;
 use dp_auth::{KeySource, Scheme, TokenVerifier, TrustedIssuer};
+use dp_authz::Registry;
 use dp_idp::{AltinnIssuer, SigningKey, TestTokenGenerator};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -21,6 +22,8 @@ pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub auth: AuthState,
+    /// Service owners, resources and parties (issue 3 builds the dialog API on it).
+    pub registry: Arc<Registry>,
 }
 
 impl FromRef<AppState> for AuthState {
@@ -36,6 +39,7 @@ pub struct Server {
     /// The embedded Altinn issuer in local mode.
     pub altinn: Option<Arc<AltinnIssuer>>,
     pub generator: Option<Arc<TestTokenGenerator>>,
+    pub registry: Arc<Registry>,
 }
 
 /// Loads (or creates) the embedded Altinn issuer's key; only in local mode.
@@ -51,6 +55,7 @@ pub fn embedded_altinn(config: &Config) -> anyhow::Result<Arc<AltinnIssuer>> {
 
 pub async fn build(config: &Config) -> anyhow::Result<Server> {
     dp_auth::install_crypto_provider();
+    let registry = Arc::new(config.load_registry()?);
     let mut issuers = Vec::new();
     let (altinn, generator) = if config.local_mode() {
         let altinn = embedded_altinn(config)?;
@@ -87,6 +92,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         auth: AuthState {
             verifier: verifier.clone(),
         },
+        registry: registry.clone(),
     };
     let mut router = Router::new()
         .route("/health", get(|| async { "Healthy" }))
@@ -103,6 +109,10 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         // 5xx are logged where they arise (ApiError::Internal); the trace layer stays at debug.
         .layer(
             TraceLayer::new_for_http()
+                // The span names the path only: queries may hold personal ids (`enduserid`).
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+                })
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         );
     Ok(Server {
@@ -110,6 +120,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         verifier,
         altinn,
         generator,
+        registry,
     })
 }
 
@@ -120,6 +131,17 @@ pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Serv
     tracing::info!(
         "data directory {} (signing keys); no dialog store yet",
         config.data_dir.display()
+    );
+    let document = server.registry.document();
+    tracing::info!(
+        "registry {}: {} service owners, {} resources, {} parties",
+        config
+            .registry
+            .as_ref()
+            .map_or_else(|| "built-in demo".to_owned(), |p| p.display().to_string()),
+        document.service_owners.len(),
+        document.resources.len(),
+        document.parties.len()
     );
     if config.local_mode() {
         tracing::info!("local mode: no external issuer configured; trusting the embedded issuers");

@@ -286,3 +286,42 @@ fn configuration_precedence_is_file_then_environment_then_flags() {
     );
     assert!(!ok && stderr.to_lowercase().contains("listen"), "{stderr}");
 }
+
+#[test]
+fn registries_are_exported_checked_and_refused_with_the_entry_named() {
+    let (ok, exported, _) = run(&["registry", "export"], &[]);
+    assert!(ok);
+    let document: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    assert_eq!(document["serviceOwners"][0]["orgCode"], "ttd");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry.json");
+    std::fs::write(&file, &exported).unwrap();
+    let (ok, out, _) = run(&["registry", "check", file.to_str().unwrap()], &[]);
+    assert!(
+        ok && out.contains("valid; 4 service owners, 6 resources"),
+        "{out}"
+    );
+
+    std::fs::write(
+        &file,
+        exported.replacen("\"owner\": \"ttd\"", "\"owner\": \"xyz\"", 1),
+    )
+    .unwrap();
+    let (ok, _, stderr) = run(&["registry", "check", file.to_str().unwrap()], &[]);
+    assert!(!ok && stderr.contains("resources[0].owner"), "{stderr}");
+    let (ok, _, stderr) = run(
+        &[
+            "serve",
+            "--registry",
+            file.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    assert!(
+        !ok && stderr.contains("resources[0].owner"),
+        "serve refuses an invalid registry: {stderr}"
+    );
+}

@@ -1,0 +1,429 @@
+//! The registry document and its validated, indexed form.
+//!
+//! The document is what `dialogporten serve --registry FILE` reads (JSON, camelCase): service
+//! owners (org code, org number, names), service resources (identifier without the
+//! `urn:altinn:resource:` prefix, type, owning org code, minimum authentication level, rules
+//! granting actions to role subjects), parties with display names, and role assignments. The
+//! built-in demo registry is `demo-registry.json` beside this file.
+//!
+//! Ownership follows authz.md §2.2: a resource belongs to the service owner whose org code the
+//! resource names; the token's consumer org number finds the service owner.
+
+use std::collections::{BTreeMap, HashMap};
+
+use dp_domain::{OrganizationNumber, PartyIdentifier};
+use serde::{Deserialize, Serialize};
+
+/// The prefix Dialogporten puts before resource identifiers.
+pub const RESOURCE_PREFIX: &str = "urn:altinn:resource:";
+/// Altinn's default minimum authentication level for a resource (auth.md §6.5).
+pub const DEFAULT_MINIMUM_AUTHENTICATION_LEVEL: u8 = 3;
+
+/// Resource types Dialogporten supports (DP `Constants.SupportedResourceTypes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ResourceType {
+    GenericAccessResource,
+    AltinnApp,
+    MigratedApp,
+    CorrespondenceService,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceOwner {
+    pub org_code: String,
+    pub org_number: String,
+    /// Display names by language code (`nb`, `nn`, `en`).
+    pub name: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rule {
+    /// `urn:altinn:rolecode:<code>` (lower-case code) or `urn:altinn:accesspackage:<code>`.
+    pub subjects: Vec<String>,
+    /// Actions such as `read`, `write`, `transmissionread`.
+    pub actions: Vec<String>,
+    /// Attributes the request must carry for the rule to apply (e.g. `urn:altinn:subresource`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resource_attributes: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceResource {
+    /// Without the `urn:altinn:resource:` prefix, lower case.
+    pub identifier: String,
+    pub resource_type: ResourceType,
+    /// Org code of the owning service owner.
+    pub owner: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub title: BTreeMap<String, String>,
+    #[serde(default = "default_level")]
+    pub minimum_authentication_level: u8,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+fn default_level() -> u8 {
+    DEFAULT_MINIMUM_AUTHENTICATION_LEVEL
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Party {
+    /// `urn:altinn:person:identifier-no:…` or `urn:altinn:organization:identifier-no:…`.
+    pub identifier: String,
+    pub name: String,
+    /// For a sub-unit: the main unit's identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleAssignment {
+    /// The party the role is held on.
+    pub from: String,
+    /// The party holding the role.
+    pub to: String,
+    /// Legacy role code, e.g. `DAGL`, `PRIV`.
+    pub role: String,
+}
+
+/// The registry file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegistryDocument {
+    #[serde(default)]
+    pub service_owners: Vec<ServiceOwner>,
+    #[serde(default)]
+    pub resources: Vec<ServiceResource>,
+    #[serde(default)]
+    pub parties: Vec<Party>,
+    #[serde(default)]
+    pub roles: Vec<RoleAssignment>,
+}
+
+/// What is wrong with a registry document, naming the entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("the registry is not valid JSON: {0}")]
+    Json(String),
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> RegistryError {
+    RegistryError::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+impl RegistryDocument {
+    /// The built-in demo registry (issue 3).
+    pub fn demo() -> Self {
+        // The demo file is part of the build and checked by a unit test.
+        serde_json::from_str(include_str!("demo-registry.json")).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, RegistryError> {
+        serde_json::from_str(text).map_err(|e| RegistryError::Json(e.to_string()))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// A validated registry with lookups by org number, org code, resource and party.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    document: RegistryDocument,
+    owner_by_org_number: HashMap<String, usize>,
+    owner_by_code: HashMap<String, usize>,
+    resource_by_id: HashMap<String, usize>,
+    party_by_id: HashMap<String, usize>,
+}
+
+impl Registry {
+    /// Validates `document`: valid org numbers and party identifiers, unique keys, resources
+    /// owned by a listed service owner, role assignments between listed parties.
+    pub fn new(document: RegistryDocument) -> Result<Self, RegistryError> {
+        let mut owner_by_org_number = HashMap::new();
+        let mut owner_by_code = HashMap::new();
+        for (i, owner) in document.service_owners.iter().enumerate() {
+            let path = format!("serviceOwners[{i}]");
+            OrganizationNumber::parse(&owner.org_number).map_err(|e| {
+                invalid(
+                    format!("{path}.orgNumber"),
+                    format!("{:?} is not an organisation number: {e}", owner.org_number),
+                )
+            })?;
+            if owner.org_code.is_empty()
+                || owner
+                    .org_code
+                    .chars()
+                    .any(|c| !c.is_ascii_lowercase() && !c.is_ascii_digit())
+            {
+                return Err(invalid(
+                    format!("{path}.orgCode"),
+                    "must be lower-case letters and digits",
+                ));
+            }
+            if owner_by_org_number
+                .insert(owner.org_number.clone(), i)
+                .is_some()
+            {
+                return Err(invalid(format!("{path}.orgNumber"), "listed twice"));
+            }
+            if owner_by_code.insert(owner.org_code.clone(), i).is_some() {
+                return Err(invalid(format!("{path}.orgCode"), "listed twice"));
+            }
+        }
+        let mut resource_by_id = HashMap::new();
+        for (i, resource) in document.resources.iter().enumerate() {
+            let path = format!("resources[{i}]");
+            let id = &resource.identifier;
+            if id.is_empty()
+                || id.starts_with(RESOURCE_PREFIX)
+                || id
+                    .chars()
+                    .any(|c| c.is_ascii_uppercase() || c.is_whitespace())
+            {
+                return Err(invalid(
+                    format!("{path}.identifier"),
+                    "must be lower case, without spaces and without the urn:altinn:resource: prefix",
+                ));
+            }
+            if !owner_by_code.contains_key(&resource.owner) {
+                return Err(invalid(
+                    format!("{path}.owner"),
+                    format!("{:?} is not a listed service owner", resource.owner),
+                ));
+            }
+            if resource.minimum_authentication_level > 4 {
+                return Err(invalid(
+                    format!("{path}.minimumAuthenticationLevel"),
+                    "must be 0 to 4",
+                ));
+            }
+            if resource_by_id.insert(id.clone(), i).is_some() {
+                return Err(invalid(format!("{path}.identifier"), "listed twice"));
+            }
+        }
+        let mut party_by_id = HashMap::new();
+        for (i, party) in document.parties.iter().enumerate() {
+            let path = format!("parties[{i}].identifier");
+            match PartyIdentifier::parse(&party.identifier) {
+                Ok(PartyIdentifier::Person(_) | PartyIdentifier::Organization(_)) => {}
+                _ => {
+                    return Err(invalid(
+                        path,
+                        format!(
+                            "{:?} is not a person or organisation identifier",
+                            party.identifier
+                        ),
+                    ));
+                }
+            }
+            if party_by_id.insert(party.identifier.clone(), i).is_some() {
+                return Err(invalid(path, "listed twice"));
+            }
+        }
+        for (i, party) in document.parties.iter().enumerate() {
+            if let Some(parent) = &party.parent
+                && !party_by_id.contains_key(parent)
+            {
+                return Err(invalid(
+                    format!("parties[{i}].parent"),
+                    format!("{parent:?} is not a listed party"),
+                ));
+            }
+        }
+        for (i, role) in document.roles.iter().enumerate() {
+            for (field, value) in [("from", &role.from), ("to", &role.to)] {
+                if !party_by_id.contains_key(value) {
+                    return Err(invalid(
+                        format!("roles[{i}].{field}"),
+                        format!("{value:?} is not a listed party"),
+                    ));
+                }
+            }
+            if role.role.is_empty() {
+                return Err(invalid(format!("roles[{i}].role"), "must not be empty"));
+            }
+        }
+        Ok(Self {
+            document,
+            owner_by_org_number,
+            owner_by_code,
+            resource_by_id,
+            party_by_id,
+        })
+    }
+
+    pub fn demo() -> Self {
+        Self::new(RegistryDocument::demo()).unwrap_or_else(|_| Self::empty())
+    }
+
+    fn empty() -> Self {
+        Self {
+            document: RegistryDocument::default(),
+            owner_by_org_number: HashMap::new(),
+            owner_by_code: HashMap::new(),
+            resource_by_id: HashMap::new(),
+            party_by_id: HashMap::new(),
+        }
+    }
+
+    pub fn document(&self) -> &RegistryDocument {
+        &self.document
+    }
+
+    /// The service owner a consumer org number belongs to.
+    pub fn service_owner_by_org_number(&self, org_number: &str) -> Option<&ServiceOwner> {
+        self.owner_by_org_number
+            .get(org_number)
+            .map(|&i| &self.document.service_owners[i])
+    }
+
+    pub fn service_owner_by_code(&self, org_code: &str) -> Option<&ServiceOwner> {
+        self.owner_by_code
+            .get(org_code)
+            .map(|&i| &self.document.service_owners[i])
+    }
+
+    /// A resource by identifier, with or without the `urn:altinn:resource:` prefix, case-insensitively
+    /// (DP lower-cases resource ids).
+    pub fn resource(&self, identifier: &str) -> Option<&ServiceResource> {
+        let lower = identifier.to_lowercase();
+        let bare = lower.strip_prefix(RESOURCE_PREFIX).unwrap_or(&lower);
+        self.resource_by_id
+            .get(bare)
+            .map(|&i| &self.document.resources[i])
+    }
+
+    /// Whether the service owner with `org_number` owns `identifier`.
+    pub fn owns(&self, org_number: &str, identifier: &str) -> bool {
+        match (
+            self.service_owner_by_org_number(org_number),
+            self.resource(identifier),
+        ) {
+            (Some(owner), Some(resource)) => resource.owner == owner.org_code,
+            _ => false,
+        }
+    }
+
+    /// The resources owned by `org_number`, as `urn:altinn:resource:` ids.
+    pub fn owned_resources(&self, org_number: &str) -> Vec<String> {
+        let Some(owner) = self.service_owner_by_org_number(org_number) else {
+            return Vec::new();
+        };
+        self.document
+            .resources
+            .iter()
+            .filter(|r| r.owner == owner.org_code)
+            .map(|r| format!("{RESOURCE_PREFIX}{}", r.identifier))
+            .collect()
+    }
+
+    pub fn party(&self, identifier: &str) -> Option<&Party> {
+        self.party_by_id
+            .get(identifier)
+            .map(|&i| &self.document.parties[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_registry_is_valid_and_has_what_issue_3_lists() {
+        let text = include_str!("demo-registry.json");
+        let document = RegistryDocument::from_json(text).expect("the demo file parses");
+        let registry = Registry::new(document).expect("the demo registry is valid");
+        assert_eq!(
+            registry
+                .service_owner_by_org_number("991825827")
+                .map(|o| o.org_code.as_str()),
+            Some("ttd")
+        );
+        assert_eq!(
+            registry
+                .service_owner_by_code("brg")
+                .map(|o| o.org_number.as_str()),
+            Some("974760673")
+        );
+        assert!(registry.owns(
+            "991825827",
+            "urn:altinn:resource:ttd-dialogporten-automated-tests"
+        ));
+        assert!(registry.owns("991825827", "super-simple-service"));
+        assert_eq!(
+            registry
+                .resource("ttd-dialogporten-automated-tests-correspondence")
+                .map(|r| r.resource_type),
+            Some(ResourceType::CorrespondenceService)
+        );
+        assert!(registry.owns("974760673", "brg-dialogporten-automated-tests"));
+        assert!(!registry.owns("974760673", "super-simple-service"));
+        assert!(
+            !registry.owns("310923044", "super-simple-service"),
+            "not a service owner"
+        );
+        for owner in ["974761076", "889640782"] {
+            assert_eq!(registry.owned_resources(owner).len(), 1);
+        }
+        assert_eq!(
+            registry
+                .party("urn:altinn:person:identifier-no:08844397713")
+                .map(|p| p.name.as_str()),
+            Some("UROMANTISK LITTERATUR")
+        );
+        assert!(registry.document().roles.iter().any(|r| r.role == "DAGL"
+            && r.from == "urn:altinn:organization:identifier-no:310923044"
+            && r.to == "urn:altinn:person:identifier-no:08844397713"));
+        for resource in &registry.document().resources {
+            let rule = &resource.rules[0];
+            assert_eq!(rule.actions, ["read", "write", "transmissionread"]);
+            assert!(
+                rule.subjects
+                    .contains(&"urn:altinn:rolecode:priv".to_owned())
+            );
+            assert!(
+                rule.subjects
+                    .contains(&"urn:altinn:rolecode:dagl".to_owned())
+            );
+        }
+        assert_eq!(Registry::demo().document(), registry.document());
+    }
+
+    #[test]
+    fn invalid_documents_name_the_entry() {
+        let mut document = RegistryDocument::demo();
+        document.service_owners[0].org_number = "991825828".into();
+        assert!(
+            matches!(Registry::new(document), Err(RegistryError::Invalid { path, .. }) if path == "serviceOwners[0].orgNumber")
+        );
+        let mut document = RegistryDocument::demo();
+        document.resources[1].owner = "nope".into();
+        assert!(
+            matches!(Registry::new(document), Err(RegistryError::Invalid { path, .. }) if path == "resources[1].owner")
+        );
+        let mut document = RegistryDocument::demo();
+        document.roles[0].to = "urn:altinn:person:identifier-no:03886595947x".into();
+        assert!(
+            matches!(Registry::new(document), Err(RegistryError::Invalid { path, .. }) if path == "roles[0].to")
+        );
+        assert!(matches!(
+            RegistryDocument::from_json("{\"unknown\": 1}"),
+            Err(RegistryError::Json(_))
+        ));
+        let round_trip =
+            RegistryDocument::from_json(&RegistryDocument::demo().to_json()).expect("round trip");
+        assert_eq!(round_trip, RegistryDocument::demo());
+    }
+}
