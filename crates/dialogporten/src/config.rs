@@ -21,7 +21,8 @@ pub struct Config {
     pub public_url: String,
     /// Directory for the store and the signing keys.
     pub data_dir: PathBuf,
-    /// Registry file (JSON); the built-in demo registry when absent.
+    /// Registry file (JSON) imported into the store at startup; without one the stored
+    /// registry is used, and the built-in demo registry when none is stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<PathBuf>,
     /// Trusted external issuers. With none, the server runs in local mode and trusts its
@@ -174,17 +175,9 @@ impl Config {
         self.public_url.trim_end_matches('/')
     }
 
-    /// The registry from `registry`, or the built-in demo registry.
-    pub fn load_registry(&self) -> anyhow::Result<dp_authz::Registry> {
-        let Some(path) = &self.registry else {
-            return Ok(dp_authz::Registry::demo());
-        };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading registry {}: {e}", path.display()))?;
-        let document = dp_authz::RegistryDocument::from_json(&text)
-            .map_err(|e| anyhow::anyhow!("registry {}: {e}", path.display()))?;
-        dp_authz::Registry::new(document)
-            .map_err(|e| anyhow::anyhow!("registry {}: {e}", path.display()))
+    /// The SQLite database in the data directory.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("dialogporten.db")
     }
 
     pub fn altinn_key_path(&self) -> PathBuf {

@@ -71,11 +71,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum RegistryCommand {
-    /// Print the effective registry (the configured file, or the built-in demo) as JSON.
+    /// Print the stored registry (or, before any is stored, the built-in demo) as JSON.
     Export,
-    /// Validate a registry file and say what it holds, or name the first invalid entry.
+    /// Validate a registry file and store it, replacing the stored registry. A running server
+    /// picks it up at its next start.
+    Import {
+        /// The registry file (JSON).
+        file: PathBuf,
+    },
+    /// Validate a registry file without storing it; names the first invalid entry.
     Check {
-        /// The registry file.
+        /// The registry file (JSON).
         file: PathBuf,
     },
 }
@@ -236,6 +242,49 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn summary(document: &dp_authz::RegistryDocument) -> String {
+    format!(
+        "{} service owners, {} resources, {} parties, {} role assignments",
+        document.service_owners.len(),
+        document.resources.len(),
+        document.parties.len(),
+        document.roles.len()
+    )
+}
+
+fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result<()> {
+    use dialogporten::registry;
+    match command {
+        RegistryCommand::Check { file } => {
+            let checked = registry::read_file(&file)?;
+            print_out(&format!(
+                "{}: valid; {}",
+                file.display(),
+                summary(checked.document())
+            ));
+        }
+        RegistryCommand::Import { file } => {
+            let imported = registry::read_file(&file)?;
+            registry::open_store(config)?.replace_registry(imported.document())?;
+            print_out(&format!(
+                "imported {} into {}: {}",
+                file.display(),
+                config.database_path().display(),
+                summary(imported.document())
+            ));
+        }
+        RegistryCommand::Export => {
+            let stored = registry::open_store(config)?.load_registry()?;
+            print_out(
+                &stored
+                    .unwrap_or_else(dp_authz::RegistryDocument::demo)
+                    .to_json(),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Prints a line to stdout; a closed pipe (`| head`) ends output quietly instead of panicking.
 fn print_out(text: &str) {
     use std::io::Write;
@@ -247,9 +296,6 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let (listen, registry) = match &cli.command {
         Command::Serve { listen, registry } => (*listen, registry.clone()),
-        Command::Registry {
-            command: RegistryCommand::Check { file },
-        } => (None, Some(file.clone())),
         _ => (None, None),
     };
     let overrides = Overrides {
@@ -262,22 +308,7 @@ async fn main() -> std::process::ExitCode {
         let config = Config::load(cli.common.config.as_deref(), &overrides)?;
         match cli.command {
             Command::Serve { .. } => serve(config).await,
-            Command::Registry { command } => {
-                let registry = config.load_registry()?;
-                let document = registry.document();
-                match command {
-                    RegistryCommand::Export => print_out(&document.to_json()),
-                    RegistryCommand::Check { file } => print_out(&format!(
-                        "{}: valid; {} service owners, {} resources, {} parties, {} role assignments",
-                        file.display(),
-                        document.service_owners.len(),
-                        document.resources.len(),
-                        document.parties.len(),
-                        document.roles.len()
-                    )),
-                }
-                Ok(())
-            }
+            Command::Registry { command } => registry_command(&config, command),
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();
                 print_out(&mint_token(&config, kind)?);

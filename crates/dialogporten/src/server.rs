@@ -11,6 +11,7 @@ use dp_api::AuthState;
 use dp_auth::{KeySource, Scheme, TokenVerifier, TrustedIssuer};
 use dp_authz::Registry;
 use dp_idp::{AltinnIssuer, SigningKey, TestTokenGenerator};
+use dp_store::SqliteStore;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
@@ -40,6 +41,8 @@ pub struct Server {
     pub altinn: Option<Arc<AltinnIssuer>>,
     pub generator: Option<Arc<TestTokenGenerator>>,
     pub registry: Arc<Registry>,
+    pub registry_source: crate::registry::Source,
+    pub store: Arc<SqliteStore>,
 }
 
 /// Loads (or creates) the embedded Altinn issuer's key; only in local mode.
@@ -55,7 +58,9 @@ pub fn embedded_altinn(config: &Config) -> anyhow::Result<Arc<AltinnIssuer>> {
 
 pub async fn build(config: &Config) -> anyhow::Result<Server> {
     dp_auth::install_crypto_provider();
-    let registry = Arc::new(config.load_registry()?);
+    let store = crate::registry::open_store(config)?;
+    let (registry, registry_source) = crate::registry::effective(config, &store)?;
+    let registry = Arc::new(registry);
     let mut issuers = Vec::new();
     let (altinn, generator) = if config.local_mode() {
         let altinn = embedded_altinn(config)?;
@@ -121,6 +126,8 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         altinn,
         generator,
         registry,
+        registry_source,
+        store: Arc::new(store),
     })
 }
 
@@ -128,17 +135,27 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
 pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Server) {
     let public_url = config.public_url();
     tracing::info!("listening on {address} (public URL {public_url})");
+    let schema = server.store.schema_version().unwrap_or_default();
     tracing::info!(
-        "data directory {} (signing keys); no dialog store yet",
-        config.data_dir.display()
+        "store: SQLite at {} (schema version {schema}); signing keys in {}",
+        config.database_path().display(),
+        config.data_dir.join("keys").display()
     );
     let document = server.registry.document();
+    let source = match server.registry_source {
+        crate::registry::Source::File => format!(
+            "imported from {}",
+            config
+                .registry
+                .as_deref()
+                .unwrap_or(std::path::Path::new("?"))
+                .display()
+        ),
+        crate::registry::Source::Stored => "from the store".to_owned(),
+        crate::registry::Source::Demo => "built-in demo".to_owned(),
+    };
     tracing::info!(
-        "registry {}: {} service owners, {} resources, {} parties",
-        config
-            .registry
-            .as_ref()
-            .map_or_else(|| "built-in demo".to_owned(), |p| p.display().to_string()),
+        "registry ({source}): {} service owners, {} resources, {} parties",
         document.service_owners.len(),
         document.resources.len(),
         document.parties.len()

@@ -112,7 +112,8 @@ async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
         "local mode",
         "trusting Altinn issuer",
         "dev:dev",
-        "data directory",
+        "store: SQLite at",
+        "registry (built-in demo): 4 service owners",
     ] {
         assert!(
             log.contains(expected),
