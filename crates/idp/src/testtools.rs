@@ -219,6 +219,22 @@ pub fn random_org_no() -> String {
     }
 }
 
+/// A claim set in insertion order (serde_json's `preserve_order`), as the generator writes it.
+struct Claims(Map<String, Value>);
+
+impl Claims {
+    fn put(&mut self, name: &str, value: Value) {
+        self.0.insert(name.to_owned(), value);
+    }
+
+    /// Adds the claim only when a value was given.
+    fn put_some(&mut self, name: &str, value: Option<Value>) {
+        if let Some(value) = value {
+            self.put(name, value);
+        }
+    }
+}
+
 /// Mints test tokens with the embedded Altinn issuer's key.
 pub struct TestTokenGenerator {
     issuer: Arc<AltinnIssuer>,
@@ -317,10 +333,7 @@ impl TestTokenGenerator {
         let exp = now + ttl;
         let iss = self.issuer.issuer.as_str();
         let actual_iss = "altinn-test-tools";
-        let mut c = Map::new();
-        let mut put = |name: &str, value: Value| {
-            c.insert(name.to_owned(), value);
-        };
+        let mut c = Claims(Map::new());
         match kind {
             TokenKind::Enterprise => {
                 let scopes = r.scopes(true, "");
@@ -333,31 +346,25 @@ impl TestTokenGenerator {
                     .map(str::to_owned)
                     .or(org_no)
                     .unwrap_or_else(random_org_no);
-                put("scope", json!(scopes));
-                put("token_type", json!("Bearer"));
-                put("exp", json!(exp));
-                put("iat", json!(now));
-                put(
+                c.put("scope", json!(scopes));
+                c.put("token_type", json!("Bearer"));
+                c.put("exp", json!(exp));
+                c.put("iat", json!(now));
+                c.put(
                     "client_id",
                     json!(client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
                 );
-                put("jti", json!(random_jti()));
-                put("consumer", iso6523(&org_no));
-                put("urn:altinn:orgNumber", json!(org_no));
-                put("urn:altinn:authenticatemethod", json!("maskinporten"));
-                put("urn:altinn:authlevel", json!(3));
-                put("iss", json!(iss));
-                put("actual_iss", json!(actual_iss));
-                put("nbf", json!(now));
-                if let Some(org) = org {
-                    put("urn:altinn:org", json!(org));
-                }
-                if let Some(supplier) = supplier {
-                    put("supplier", iso6523(&supplier));
-                }
-                if let Some(source) = delegation_source {
-                    put("delegation_source", json!(source));
-                }
+                c.put("jti", json!(random_jti()));
+                c.put("consumer", iso6523(&org_no));
+                c.put("urn:altinn:orgNumber", json!(org_no));
+                c.put("urn:altinn:authenticatemethod", json!("maskinporten"));
+                c.put("urn:altinn:authlevel", json!(3));
+                c.put("iss", json!(iss));
+                c.put("actual_iss", json!(actual_iss));
+                c.put("nbf", json!(now));
+                c.put_some("urn:altinn:org", org.map(|v| json!(v)));
+                c.put_some("supplier", supplier.map(|v| iso6523(&v)));
+                c.put_some("delegation_source", delegation_source.map(|v| json!(v)));
             }
             TokenKind::Personal => {
                 let scopes = r.scopes(false, "altinn:enduser");
@@ -383,39 +390,33 @@ impl TestTokenGenerator {
                     "4" => "idporten-loa-high",
                     _ => "idporten-loa-low",
                 };
-                put("urn:altinn:authenticatemethod", json!("NotDefined"));
-                put("urn:altinn:authlevel", json!(auth_level));
-                put("client_amr", json!(client_amr));
-                put("pid", json!(pid));
-                put("token_type", json!("Bearer"));
-                put("client_id", json!(uuid::Uuid::new_v4().to_string()));
-                put("acr", json!(acr));
-                put("scope", json!(scopes));
-                put("exp", json!(exp));
-                put("iat", json!(now));
-                put("iss", json!(iss));
-                put("actual_iss", json!(actual_iss));
-                put("nbf", json!(now));
-                if let Some(source) = delegation_source {
-                    put("delegation_source", json!(source));
-                }
+                c.put("urn:altinn:authenticatemethod", json!("NotDefined"));
+                c.put("urn:altinn:authlevel", json!(auth_level));
+                c.put("client_amr", json!(client_amr));
+                c.put("pid", json!(pid));
+                c.put("token_type", json!("Bearer"));
+                c.put("client_id", json!(uuid::Uuid::new_v4().to_string()));
+                c.put("acr", json!(acr));
+                c.put("scope", json!(scopes));
+                c.put("exp", json!(exp));
+                c.put("iat", json!(now));
+                c.put("iss", json!(iss));
+                c.put("actual_iss", json!(actual_iss));
+                c.put("nbf", json!(now));
+                c.put_some("delegation_source", delegation_source.map(|v| json!(v)));
                 if let Some(consumer) = consumer {
-                    put("client_orgno", json!(consumer));
-                    put("consumer", iso6523(&consumer));
+                    c.put("client_orgno", json!(consumer));
+                    c.put("consumer", iso6523(&consumer));
                 }
                 if user_id != 0 {
-                    put("nameid", json!(user_id.to_string()));
-                    put("urn:altinn:userid", json!(user_id));
+                    c.put("nameid", json!(user_id.to_string()));
+                    c.put("urn:altinn:userid", json!(user_id));
                 }
                 if party_id != 0 {
-                    put("urn:altinn:partyid", json!(party_id));
+                    c.put("urn:altinn:partyid", json!(party_id));
                 }
-                if let Some(name) = user_name {
-                    put("urn:altinn:username", json!(name));
-                }
-                if let Some(uuid) = party_uuid {
-                    put("urn:altinn:party:uuid", json!(uuid));
-                }
+                c.put_some("urn:altinn:username", user_name.map(|v| json!(v)));
+                c.put_some("urn:altinn:party:uuid", party_uuid.map(|v| json!(v)));
             }
             TokenKind::SystemUser => {
                 let system_user_id = r.guid("systemUserId", true);
@@ -428,17 +429,17 @@ impl TestTokenGenerator {
                     .unwrap_or_else(|| "991825827".into());
                 let supplier = r.digits("supplierOrgNo", false, &[9]);
                 let client_id = r.identifier("clientId", false);
-                put("iss", json!(iss));
-                put("scope", json!(scopes));
-                put(
+                c.put("iss", json!(iss));
+                c.put("scope", json!(scopes));
+                c.put(
                     "client_id",
                     json!(client_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
                 );
-                put("consumer", iso6523(&org_no));
-                put("exp", json!(exp));
-                put("iat", json!(now));
-                put("jti", json!(random_jti()));
-                put(
+                c.put("consumer", iso6523(&org_no));
+                c.put("exp", json!(exp));
+                c.put("iat", json!(now));
+                c.put("jti", json!(random_jti()));
+                c.put(
                     "authorization_details",
                     json!([{
                         "type": "urn:altinn:systemuser",
@@ -447,14 +448,12 @@ impl TestTokenGenerator {
                         "system_id": uuid::Uuid::new_v4().to_string(),
                     }]),
                 );
-                put("urn:altinn:authenticatemethod", json!("maskinporten"));
-                put("urn:altinn:authlevel", json!(3));
-                put("token_type", json!("Bearer"));
-                put("nbf", json!(now));
-                put("actual_iss", json!(actual_iss));
-                if let Some(supplier) = supplier {
-                    put("supplier", iso6523(&supplier));
-                }
+                c.put("urn:altinn:authenticatemethod", json!("maskinporten"));
+                c.put("urn:altinn:authlevel", json!(3));
+                c.put("token_type", json!("Bearer"));
+                c.put("nbf", json!(now));
+                c.put("actual_iss", json!(actual_iss));
+                c.put_some("supplier", supplier.map(|v| iso6523(&v)));
             }
             TokenKind::SelfRegisteredEmail => {
                 let email = r.check("email", true, |v| {
@@ -472,30 +471,30 @@ impl TestTokenGenerator {
                     .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
                 let email = email.unwrap_or_default();
                 let jti = random_jti();
-                put("sub", json!(format!("urn:altinn:party:uuid:{party_uuid}")));
-                put("sid", json!(jti));
-                put("iss", json!(iss));
-                put("urn:altinn:party:uuid", json!(party_uuid));
-                put("jti", json!(jti));
-                put("urn:altinn:partyid", json!(party_id));
-                put("urn:altinn:userid", json!(user_id));
-                put("urn:altinn:username", json!(format!("epost:{email}")));
-                put("orignaliss", json!("idporten"));
-                put("email", json!(email));
-                put(
+                c.put("sub", json!(format!("urn:altinn:party:uuid:{party_uuid}")));
+                c.put("sid", json!(jti));
+                c.put("iss", json!(iss));
+                c.put("urn:altinn:party:uuid", json!(party_uuid));
+                c.put("jti", json!(jti));
+                c.put("urn:altinn:partyid", json!(party_id));
+                c.put("urn:altinn:userid", json!(user_id));
+                c.put("urn:altinn:username", json!(format!("epost:{email}")));
+                c.put("orignaliss", json!("idporten"));
+                c.put("email", json!(email));
+                c.put(
                     "urn:altinn:party:external-identifier",
                     json!(format!("urn:altinn:person:idporten-email:{email}")),
                 );
-                put("acr", json!("selfregistered-email"));
-                put("urn:altinn:authlevel", json!(0));
-                put("amr", json!(["Selfregistered-email"]));
-                put("urn:altinn:authenticatemethod", json!("IdportenEpost"));
-                put("auth_time", json!(now));
-                put("scope", json!(scopes));
-                put("nbf", json!(now));
-                put("exp", json!(exp));
-                put("iat", json!(now));
-                put("actual_iss", json!(actual_iss));
+                c.put("acr", json!("selfregistered-email"));
+                c.put("urn:altinn:authlevel", json!(0));
+                c.put("amr", json!(["Selfregistered-email"]));
+                c.put("urn:altinn:authenticatemethod", json!("IdportenEpost"));
+                c.put("auth_time", json!(now));
+                c.put("scope", json!(scopes));
+                c.put("nbf", json!(now));
+                c.put("exp", json!(exp));
+                c.put("iat", json!(now));
+                c.put("actual_iss", json!(actual_iss));
             }
             TokenKind::EnterpriseUser => {
                 let org_no = r.digits("orgNo", true, &[9]);
@@ -508,38 +507,30 @@ impl TestTokenGenerator {
                 let party_uuid = r.guid("partyuuid", false);
                 let delegation_source = r.uri("delegationSource");
                 let org_no = org_no.unwrap_or_default();
-                put("scope", json!(scopes));
-                put("token_type", json!("Bearer"));
-                put("exp", json!(exp));
-                put("iat", json!(now));
-                put("client_id", json!(uuid::Uuid::new_v4().to_string()));
-                put("consumer", iso6523(&org_no));
-                put("jti", json!(random_jti()));
-                put("urn:altinn:userid", json!(user_id.unwrap_or(0)));
-                put("urn:altinn:username", json!(user_name.unwrap_or_default()));
-                put("urn:altinn:partyid", json!(party_id.unwrap_or(0)));
-                put("urn:altinn:orgNumber", json!(org_no));
-                put("urn:altinn:authenticatemethod", json!("virksomhetsbruker"));
-                put("urn:altinn:authlevel", json!(3));
-                put("iss", json!(iss));
-                put("actual_iss", json!(actual_iss));
-                put("nbf", json!(now));
-                if let Some(org) = org {
-                    put("urn:altinn:org", json!(org));
-                }
-                if let Some(uuid) = party_uuid {
-                    put("urn:altinn:party:uuid", json!(uuid));
-                }
-                if let Some(supplier) = supplier {
-                    put("supplier", iso6523(&supplier));
-                }
-                if let Some(source) = delegation_source {
-                    put("delegation_source", json!(source));
-                }
+                c.put("scope", json!(scopes));
+                c.put("token_type", json!("Bearer"));
+                c.put("exp", json!(exp));
+                c.put("iat", json!(now));
+                c.put("client_id", json!(uuid::Uuid::new_v4().to_string()));
+                c.put("consumer", iso6523(&org_no));
+                c.put("jti", json!(random_jti()));
+                c.put("urn:altinn:userid", json!(user_id.unwrap_or(0)));
+                c.put("urn:altinn:username", json!(user_name.unwrap_or_default()));
+                c.put("urn:altinn:partyid", json!(party_id.unwrap_or(0)));
+                c.put("urn:altinn:orgNumber", json!(org_no));
+                c.put("urn:altinn:authenticatemethod", json!("virksomhetsbruker"));
+                c.put("urn:altinn:authlevel", json!(3));
+                c.put("iss", json!(iss));
+                c.put("actual_iss", json!(actual_iss));
+                c.put("nbf", json!(now));
+                c.put_some("urn:altinn:org", org.map(|v| json!(v)));
+                c.put_some("urn:altinn:party:uuid", party_uuid.map(|v| json!(v)));
+                c.put_some("supplier", supplier.map(|v| iso6523(&v)));
+                c.put_some("delegation_source", delegation_source.map(|v| json!(v)));
             }
         }
         if r.errors.is_empty() {
-            Ok(c)
+            Ok(c.0)
         } else {
             Err(r.errors)
         }
