@@ -14,7 +14,14 @@ use rand::Rng;
 use serde_json::{Value, json};
 
 tokio::task_local! {
-    static TRACE_ID: String;
+    static REQUEST: RequestContext;
+}
+
+/// What error bodies need from the request: its trace id and path (`instance`).
+#[derive(Clone)]
+struct RequestContext {
+    trace_id: String,
+    path: String,
 }
 
 /// Errors keyed by field (or by concern such as `Type`), each with its messages.
@@ -34,6 +41,9 @@ pub enum ApiError {
     /// 400 ValidationProblemDetails.
     #[error("validation failed")]
     Validation(FieldErrors),
+    /// 413: the body is over the 20 MB limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
     /// 501 for an operation that is authorized but not built yet; `extensions` are added to
     /// the body.
     #[error("not implemented")]
@@ -55,9 +65,13 @@ impl ApiError {
 
 /// The request's trace id, or a fresh one outside a request.
 pub fn current_trace_id() -> String {
-    TRACE_ID
-        .try_with(Clone::clone)
+    REQUEST
+        .try_with(|r| r.trace_id.clone())
         .unwrap_or_else(|_| new_trace_id())
+}
+
+fn current_path() -> Option<String> {
+    REQUEST.try_with(|r| r.path.clone()).ok()
 }
 
 fn new_trace_id() -> String {
@@ -77,9 +91,27 @@ pub async fn trace_id_layer(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.len() == 55 && v.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
         .map(str::to_owned);
-    TRACE_ID
-        .scope(incoming.unwrap_or_else(new_trace_id), next.run(request))
+    let context = RequestContext {
+        trace_id: incoming.unwrap_or_else(new_trace_id),
+        path: request.uri().path().to_owned(),
+    };
+    REQUEST
+        .scope(context, async move {
+            let response = next.run(request).await;
+            // The body limit layer answers 413 in plain text; give it the ProblemDetails shape.
+            if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem(&response) {
+                return ApiError::PayloadTooLarge.into_response();
+            }
+            response
+        })
         .await
+}
+
+fn is_problem(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"))
 }
 
 /// Escapes a value for a quoted-string in `WWW-Authenticate`.
@@ -96,6 +128,9 @@ fn problem(status: StatusCode, type_uri: &str, title: &str, extra: Value) -> Res
     if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
         // Nulls are omitted, as in every response of the real service.
         body.extend(extra.into_iter().filter(|(_, v)| !v.is_null()));
+        if let Some(path) = current_path() {
+            body.insert("instance".into(), Value::String(path));
+        }
         body.insert("traceId".into(), Value::String(current_trace_id()));
     }
     (
@@ -139,6 +174,12 @@ impl IntoResponse for ApiError {
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1",
                 "One or more validation errors occurred.",
                 json!({ "errors": errors }),
+            ),
+            Self::PayloadTooLarge => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.11",
+                "Payload too large. The maximum allowed size is 20000000 bytes.",
+                json!({}),
             ),
             Self::NotImplemented {
                 detail,

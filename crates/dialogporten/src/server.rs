@@ -17,8 +17,8 @@ use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::config::{Config, DEFAULT_TESTTOOLS_USERS};
 
-/// Request bodies over 20 MB are refused with 413 (DP's limit, anchors.md §5.1 API4).
-pub const MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
+/// Request bodies over 20 000 000 bytes are refused with 413 (DP's limit, anchors.md §5.1 API4).
+pub const MAX_BODY_BYTES: usize = 20_000_000;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -109,8 +109,9 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             .merge(generator.clone().router());
     }
     let router = router
-        .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Outside the body limit, so its 413 gets the ProblemDetails shape too.
+        .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
         // 5xx are logged where they arise (ApiError::Internal); the trace layer stays at debug.
         .layer(
             TraceLayer::new_for_http()

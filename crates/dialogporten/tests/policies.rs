@@ -300,3 +300,49 @@ async fn supplier_tokens_act_as_the_consumer_service_owner() {
     assert_eq!(body["consumerOrgNumber"], "991825827");
     assert_eq!(body["supplierOrgNumber"], "310923044");
 }
+
+#[tokio::test]
+async fn error_bodies_carry_instance_and_trace_id_and_large_bodies_get_413() {
+    let server = TestServer::local().await;
+    let person = mint(&server, "GetPersonalToken", TOKEN_KINDS[7].2).await;
+    let response = server
+        .client
+        .get(format!("{}/api/v1/serviceowner/dialogs/x", server.url))
+        .bearer_auth(&person)
+        .header(
+            "traceparent",
+            "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["instance"], "/api/v1/serviceowner/dialogs/x");
+    assert_eq!(
+        body["traceId"],
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    );
+
+    let so = mint(&server, "GetEnterpriseToken", TOKEN_KINDS[0].2).await;
+    let response = server
+        .client
+        .post(format!("{}/api/v1/serviceowner/dialogs", server.url))
+        .bearer_auth(&so)
+        .header("content-type", "application/json")
+        .body(vec![b' '; 20_000_001])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["title"],
+        "Payload too large. The maximum allowed size is 20000000 bytes."
+    );
+    assert_eq!(body["status"], 413);
+}
