@@ -3,7 +3,9 @@
 //! This crate knows nothing of HTTP, JSON web tokens or SQL; every other layer builds on it.
 
 pub mod identifiers;
+pub mod timestamp;
 
 pub use identifiers::{
     IdentifierError, NationalIdentityNumber, OrganizationNumber, PartyIdentifier,
 };
+pub use timestamp::{Timestamp, TimestampError};
