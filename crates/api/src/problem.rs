@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 400 ValidationProblemDetails.
     #[error("validation failed")]
     Validation(FieldErrors),
+    /// 415: the body is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
     /// 413: the body is over the 20 MB limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -174,6 +177,12 @@ impl IntoResponse for ApiError {
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1",
                 "One or more validation errors occurred.",
                 json!({ "errors": errors }),
+            ),
+            Self::UnsupportedMediaType => problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.13",
+                "Unsupported media type.",
+                json!({ "errors": { "Content-Type": ["The request body must be application/json."] } }),
             ),
             Self::PayloadTooLarge => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -109,6 +109,8 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             .merge(generator.clone().router());
     }
     let router = router
+        // One body limit, the contract's: axum's own 2 MB default is switched off.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 gets the ProblemDetails shape too.
         .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
