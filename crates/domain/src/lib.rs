@@ -2,6 +2,7 @@
 //!
 //! This crate knows nothing of HTTP, JSON web tokens or SQL; every other layer builds on it.
 
+pub mod enums;
 pub mod identifiers;
 pub mod timestamp;
 
