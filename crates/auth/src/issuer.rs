@@ -51,6 +51,13 @@ pub const DEFAULT_ALGORITHMS: [Algorithm; 5] = [
     Algorithm::EdDSA,
 ];
 
+/// How long a request waits for a refresh another request started.
+const MAX_REFRESH_WAIT: Duration = Duration::from_secs(2);
+/// The largest metadata or JWKS document accepted.
+const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// The longest periodic refresh interval accepted (one week).
+pub const MAX_REFRESH_INTERVAL_SECS: u64 = 7 * 24 * 3600;
+
 /// Configuration of one trusted issuer (`issuers.<name>` in the config file).
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -95,15 +102,37 @@ impl IssuerConfig {
         let Some(names) = &self.algorithms else {
             return Ok(DEFAULT_ALGORITHMS.to_vec());
         };
+        if names.is_empty() {
+            return Err("algorithms must name at least one algorithm".into());
+        }
         names
             .iter()
             .map(|name| {
                 name.parse::<Algorithm>()
                     .ok()
                     .filter(|alg| DEFAULT_ALGORITHMS.contains(alg))
-                    .ok_or_else(|| format!("algorithm `{name}` is not allowed; choose among RS256, RS384, RS512, ES256, EdDSA"))
+                    .ok_or_else(|| {
+                        format!("algorithm `{name}` is not allowed; choose among RS256, RS384, RS512, ES256, EdDSA")
+                    })
             })
             .collect()
+    }
+
+    /// Checks every setting; the error names the setting.
+    pub fn validate(&self) -> Result<(), String> {
+        self.allowed_algorithms()?;
+        if !(self.well_known.starts_with("https://") || self.well_known.starts_with("http://")) {
+            return Err("well_known must be an http(s) URL".into());
+        }
+        if self.refresh_min_interval_secs == 0 {
+            return Err("refresh_min_interval_secs must be at least 1".into());
+        }
+        if !(1..=MAX_REFRESH_INTERVAL_SECS).contains(&self.refresh_interval_secs) {
+            return Err(format!(
+                "refresh_interval_secs must be 1 to {MAX_REFRESH_INTERVAL_SECS}"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -221,26 +250,28 @@ impl TrustedIssuer {
         self.refresh_locked().await
     }
 
-    /// Refreshes unless the last refresh was less than `refresh_min_interval` ago. Returns
-    /// whether a refresh happened (and succeeded).
-    pub async fn refresh_if_allowed(&self) -> bool {
+    /// Refreshes unless the last refresh was less than `refresh_min_interval` ago. Callers
+    /// look at the keys again afterwards: another request may have refreshed them meanwhile.
+    pub async fn refresh_if_allowed(&self) {
         if !self.is_remote() {
-            return false;
+            return;
         }
-        let _single_flight = self.refresh_lock.lock().await;
+        // A request that finds a refresh under way waits for it (briefly) and then uses its
+        // result; it never queues behind a slow issuer for long.
+        let Ok(_single_flight) =
+            tokio::time::timeout(MAX_REFRESH_WAIT, self.refresh_lock.lock()).await
+        else {
+            return;
+        };
         let recent = self.read_state(|s| {
             s.last_refresh
                 .is_some_and(|at| at.elapsed() < self.min_refresh_interval)
         });
         if recent {
-            return false;
+            return;
         }
-        match self.refresh_locked().await {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::warn!(scheme = %self.scheme, %error, "key refresh failed");
-                false
-            }
+        if let Err(error) = self.refresh_locked().await {
+            tracing::warn!(scheme = %self.scheme, %error, "key refresh failed");
         }
     }
 
@@ -263,6 +294,10 @@ impl TrustedIssuer {
         let jwks = fetch_json(client, jwks_uri).await?;
         let keys =
             KeySet::from_jwks(&jwks).map_err(|_| RefreshError::KeySet(jwks_uri.to_owned()))?;
+        // A key set with no usable key would refuse every token: keep the previous one.
+        if keys.keys.is_empty() {
+            return Err(RefreshError::KeySet(jwks_uri.to_owned()));
+        }
         tracing::debug!(scheme = %self.scheme, keys = keys.keys.len(), "issuer keys refreshed");
         let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
         state.issuer = Some(Arc::from(issuer));
@@ -276,7 +311,7 @@ async fn fetch_json(client: &reqwest::Client, url: &str) -> Result<Value, Refres
         url: url.to_owned(),
         reason,
     };
-    let response = client
+    let mut response = client
         .get(url)
         .send()
         .await
@@ -284,16 +319,21 @@ async fn fetch_json(client: &reqwest::Client, url: &str) -> Result<Value, Refres
     if !response.status().is_success() {
         return Err(fail(format!("status {}", response.status())));
     }
-    response
-        .json::<Value>()
-        .await
-        .map_err(|e| fail(e.to_string()))
+    // Metadata and key sets are small; a larger answer is refused rather than buffered.
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| fail(e.to_string()))? {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(fail(format!("larger than {MAX_DOCUMENT_BYTES} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| fail(e.to_string()))
 }
 
 /// An HTTP client for metadata fetches: short timeouts, no redirects to other hosts' content.
 pub fn metadata_client() -> reqwest::Client {
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
         .redirect(reqwest::redirect::Policy::none())
         .build()

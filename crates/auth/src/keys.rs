@@ -131,9 +131,18 @@ impl KeySet {
         kid: Option<&'a str>,
         alg: Algorithm,
     ) -> impl Iterator<Item = &'a VerificationKey> + 'a {
-        self.keys
-            .iter()
-            .filter(move |k| k.accepts(alg) && (kid.is_none() || k.kid.as_deref() == kid))
+        // A `kid` no key carries falls back to the keys published without one (as .NET's
+        // `TryAllIssuerSigningKeys`); keys with another `kid` are never tried.
+        let kid_is_published =
+            kid.is_some_and(|kid| self.keys.iter().any(|k| k.kid.as_deref() == Some(kid)));
+        self.keys.iter().filter(move |k| {
+            k.accepts(alg)
+                && match kid {
+                    None => true,
+                    Some(kid) if kid_is_published => k.kid.as_deref() == Some(kid),
+                    Some(_) => k.kid.is_none(),
+                }
+        })
     }
 }
 

@@ -21,6 +21,8 @@ use crate::unix_now;
 pub const CLOCK_SKEW_SECS: i64 = 2;
 /// Tokens larger than this are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+/// The verified-token cache holds at most this many bytes of tokens.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Why a bearer token was refused. The messages follow ASP.NET's JwtBearer
 /// `error_description` texts where it has one (auth.md §6.8).
@@ -66,6 +68,8 @@ pub struct VerifiedToken {
     pub algorithm: Algorithm,
     pub claims: Arc<Map<String, Value>>,
     pub expires_at: i64,
+    /// The token's size, its weight in the cache.
+    pub weight: u32,
 }
 
 /// Verifies bearer tokens against the trusted schemes.
@@ -77,7 +81,9 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     pub fn new(issuers: Vec<Arc<TrustedIssuer>>) -> Self {
         let cache = moka::sync::Cache::builder()
-            .max_capacity(100_000)
+            // Weighed by token size, so large tokens cannot make the cache huge.
+            .weigher(|_, token: &Arc<VerifiedToken>| token.weight)
+            .max_capacity(CACHE_BYTES)
             // Longer-lived entries are also checked against `exp` on every hit.
             .time_to_live(Duration::from_secs(3600))
             .build();
@@ -125,7 +131,7 @@ impl TokenVerifier {
                 .map_err(|_| TokenError::Malformed)?;
         let now = unix_now();
         if let Some(hit) = self.cache.get(&digest) {
-            if now <= hit.expires_at + CLOCK_SKEW_SECS {
+            if now <= hit.expires_at.saturating_add(CLOCK_SKEW_SECS) {
                 return Ok(hit);
             }
             self.cache.invalidate(&digest);
@@ -167,13 +173,14 @@ impl TokenVerifier {
         };
         let message = &token[..header_and_payload_len(token)];
         let mut outcome = check_signature(&issuer, kid, algorithm, message, signature);
-        if outcome == Err(TokenError::KeyNotFound) && issuer.refresh_if_allowed().await {
+        if outcome == Err(TokenError::KeyNotFound) {
+            issuer.refresh_if_allowed().await;
             outcome = check_signature(&issuer, kid, algorithm, message, signature);
         }
         outcome?;
 
         let expires_at = numeric_date(&claims, "exp")?.ok_or(TokenError::NoExpiration)?;
-        if now > expires_at + CLOCK_SKEW_SECS {
+        if now > expires_at.saturating_add(CLOCK_SKEW_SECS) {
             return Err(TokenError::Expired(expires_at));
         }
         if let Some(not_before) = numeric_date(&claims, "nbf")?
@@ -189,6 +196,7 @@ impl TokenVerifier {
             algorithm,
             claims: Arc::new(claims),
             expires_at,
+            weight: u32::try_from(token.len()).unwrap_or(u32::MAX),
         })
     }
 
@@ -208,7 +216,8 @@ impl TokenVerifier {
             .iter()
             .filter(|i| i.is_remote() && i.issuer().is_none())
         {
-            if pending.refresh_if_allowed().await && pending.issuer().as_deref() == Some(iss) {
+            pending.refresh_if_allowed().await;
+            if pending.issuer().as_deref() == Some(iss) {
                 return Ok(pending.clone());
             }
         }

@@ -149,13 +149,22 @@ impl Config {
         );
         for (scheme, issuer) in self.issuers.configured() {
             issuer
-                .allowed_algorithms()
+                .validate()
                 .map_err(|e| anyhow::anyhow!("issuers.{}: {e}", scheme.name().to_lowercase()))?;
+        }
+        let users = self.testtools.user_list();
+        if self.local_mode() {
             anyhow::ensure!(
-                issuer.well_known.starts_with("https://")
-                    || issuer.well_known.starts_with("http://"),
-                "issuers.{}.well_known must be an http(s) URL",
-                scheme.name().to_lowercase()
+                !users.is_empty() && users.iter().all(|(u, p)| !u.is_empty() && !p.is_empty()),
+                "testtools.users must list at least one `user:password` with both parts non-empty"
+            );
+            // Anyone who can reach the generator can mint any identity: the well-known default
+            // credentials are for a server only this machine can reach.
+            anyhow::ensure!(
+                self.listen.ip().is_loopback() || self.testtools.users != DEFAULT_TESTTOOLS_USERS,
+                "local mode on {} (not loopback) with the default test-token credentials {DEFAULT_TESTTOOLS_USERS} would let \
+                 anyone mint tokens; set testtools.users (DIALOGPORTEN_TESTTOOLS__USERS) to your own",
+                self.listen
             );
         }
         anyhow::ensure!(

@@ -280,6 +280,54 @@ fn configuration_precedence_is_file_then_environment_then_flags() {
         "{stderr}"
     );
 
+    // The generator with its well-known default credentials stays on loopback.
+    let (ok, _, stderr) = run(
+        &["serve", "--listen", "0.0.0.0:0", "--data-dir", data_arg],
+        &[],
+    );
+    assert!(!ok && stderr.contains("not loopback"), "{stderr}");
+
+    // The other token kinds from the CLI.
+    let (ok, system_user, stderr) = run(
+        &[
+            "token",
+            "systemuser",
+            "--system-user-id",
+            "7633be4c-dbd5-49f4-bbc4-c058b275de7b",
+            "--system-user-org",
+            "310057223",
+            "--scopes",
+            "digdir:dialogporten",
+            "--data-dir",
+            data_arg,
+            "--config",
+            config_arg,
+        ],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        payload(system_user.trim())["authorization_details"][0]["systemuser_org"]["ID"],
+        "0192:310057223"
+    );
+    let (ok, email, stderr) = run(
+        &[
+            "token",
+            "email",
+            "--email",
+            "a@b.no",
+            "-p",
+            "partyId=77",
+            "--data-dir",
+            data_arg,
+            "--config",
+            config_arg,
+        ],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(payload(email.trim())["urn:altinn:partyid"], 77);
+
     // A bad configuration is a clear error.
     let (ok, _, stderr) = run(
         &["token", "enterprise", "--scopes", "x"],

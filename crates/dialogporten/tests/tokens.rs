@@ -401,3 +401,119 @@ async fn every_mutation_of_a_valid_token_is_a_401_never_a_500() {
     }
     assert_eq!(server.call("GET", "/health", None).await.status(), 200);
 }
+
+#[tokio::test]
+async fn rsa_keys_published_altinn_style_verify_rs256_rs384_and_rs512() {
+    let rs256 = IssuerKey::rsa("rsa-1", jsonwebtoken::Algorithm::RS256);
+    let issuer = ExternalIssuer::start(vec![rs256.clone()]).await;
+    let server = trusting(&issuer, 60).await;
+    for algorithm in [
+        jsonwebtoken::Algorithm::RS256,
+        jsonwebtoken::Algorithm::RS384,
+        jsonwebtoken::Algorithm::RS512,
+    ] {
+        let key = IssuerKey {
+            algorithm,
+            ..rs256.clone()
+        };
+        let status = server
+            .call(
+                "GET",
+                SO_ROUTE,
+                Some(&key.sign(&issuer.service_owner_claims(SCOPE))),
+            )
+            .await
+            .status();
+        assert_eq!(status, 501, "{algorithm:?}");
+    }
+}
+
+#[tokio::test]
+async fn keys_without_kid_and_a_narrowed_algorithm_list() {
+    let anonymous_key = IssuerKey::rsa("", jsonwebtoken::Algorithm::RS256);
+    let es256 = IssuerKey::es256("ec");
+    let issuer = ExternalIssuer::start(vec![anonymous_key.clone(), es256.clone()]).await;
+    let well_known = issuer.well_known.clone();
+    let server = TestServer::start(move |config| {
+        let mut issuer_config = IssuerConfig::new(well_known);
+        issuer_config.algorithms = Some(vec!["RS256".into()]);
+        config.issuers.altinn = Some(issuer_config);
+    })
+    .await;
+    // No kid in the token: every key of the family is tried.
+    let token = anonymous_key.sign(&issuer.service_owner_claims(SCOPE));
+    assert_eq!(
+        server.call("GET", SO_ROUTE, Some(&token)).await.status(),
+        501
+    );
+    // A kid no published key has falls back to the keys published without one.
+    let named = IssuerKey {
+        kid: "not-published".into(),
+        ..anonymous_key.clone()
+    };
+    assert_eq!(
+        server
+            .call(
+                "GET",
+                SO_ROUTE,
+                Some(&named.sign(&issuer.service_owner_claims(SCOPE)))
+            )
+            .await
+            .status(),
+        501
+    );
+    // Only RS256 is allowed for this issuer.
+    assert_invalid(
+        &server,
+        &es256.sign(&issuer.service_owner_claims(SCOPE)),
+        "'ES256' is not allowed",
+    )
+    .await;
+    let rs384 = IssuerKey {
+        algorithm: jsonwebtoken::Algorithm::RS384,
+        ..anonymous_key
+    };
+    assert_invalid(
+        &server,
+        &rs384.sign(&issuer.service_owner_claims(SCOPE)),
+        "'RS384' is not allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_burst_of_requests_during_a_rotation_all_pass() {
+    let old = IssuerKey::es256("burst-old");
+    let issuer = ExternalIssuer::start(vec![old]).await;
+    let server = std::sync::Arc::new(trusting(&issuer, 1).await);
+    let new = IssuerKey::ed25519("burst-new");
+    issuer.publish(vec![new.clone()]);
+    // Past the minimum interval since the startup fetch, so the first unknown kid refreshes.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut requests = Vec::new();
+    for n in 0..20 {
+        let mut claims = issuer.service_owner_claims(SCOPE);
+        claims["jti"] = json!(format!("burst-{n}"));
+        let token = new.sign(&claims);
+        let server = server.clone();
+        requests.push(tokio::spawn(async move {
+            server
+                .call("GET", SO_ROUTE, Some(&token))
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    for request in requests {
+        assert_eq!(
+            request.await.unwrap(),
+            501,
+            "every request sees the rotated key"
+        );
+    }
+    assert_eq!(
+        issuer.jwks_fetches(),
+        2,
+        "one refresh served the whole burst"
+    );
+}

@@ -40,8 +40,6 @@ impl AltinnIssuer {
         json!({
             "issuer": self.issuer,
             "jwks_uri": format!("{}{JWKS_PATH}", self.public_url),
-            "token_endpoint": format!("{}/authentication/api/v1/exchange", self.public_url),
-            "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_signing_alg_values_supported": ["RS256"],

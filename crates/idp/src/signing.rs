@@ -54,8 +54,14 @@ impl SigningKey {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(io)?;
                 }
-                write_private(path, der.as_ref()).map_err(io)?;
-                Self::from_pkcs8(der.as_ref())
+                match write_private(path, der.as_ref()) {
+                    Ok(()) => Self::from_pkcs8(der.as_ref()),
+                    // Another process created the key first: use that one.
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                        Self::load_or_create(path)
+                    }
+                    Err(error) => Err(io(error)),
+                }
             }
             Err(error) => Err(io(error)),
         }
@@ -124,16 +130,21 @@ impl SigningKey {
     }
 }
 
+/// Writes `bytes` to a private temporary file and links it into place without ever
+/// replacing an existing key (`AlreadyExists` when another process won the race).
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = path.with_extension("tmp");
+    let temporary = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    linked
 }
 
 #[cfg(test)]

@@ -105,6 +105,8 @@ pub struct IssuerKey {
     pub algorithm: Algorithm,
     pub encoding: EncodingKey,
     pub jwk: Value,
+    /// RSA keys sign through aws-lc-rs directly (jsonwebtoken's RSA signer wants PKCS#1).
+    pub rsa: Option<Arc<aws_lc_rs::signature::RsaKeyPair>>,
 }
 
 impl IssuerKey {
@@ -121,6 +123,7 @@ impl IssuerKey {
             algorithm: Algorithm::ES256,
             encoding: EncodingKey::from_ec_der(pkcs8.as_ref()),
             jwk,
+            rsa: None,
         }
     }
 
@@ -135,11 +138,61 @@ impl IssuerKey {
             algorithm: Algorithm::EdDSA,
             encoding: EncodingKey::from_ed_der(pkcs8.as_ref()),
             jwk,
+            rsa: None,
+        }
+    }
+
+    /// An RSA-2048 key published the way Altinn publishes it: `n` and `e` in standard base64
+    /// (not base64url), and no `kid` in the JWK when `kid` is empty.
+    pub fn rsa(kid: &str, algorithm: Algorithm) -> Self {
+        use base64::engine::general_purpose::STANDARD;
+        let pair =
+            aws_lc_rs::signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        let mut jwk = json!({"kty": "RSA", "use": "sig",
+            "n": STANDARD.encode(public.modulus().big_endian_without_leading_zero()),
+            "e": STANDARD.encode(public.exponent().big_endian_without_leading_zero())});
+        if !kid.is_empty() {
+            jwk["kid"] = json!(kid);
+        }
+        Self {
+            kid: kid.into(),
+            algorithm,
+            encoding: EncodingKey::from_secret(b"unused"),
+            jwk,
+            rsa: Some(Arc::new(pair)),
         }
     }
 
     /// Signs `claims` with a standard JWT library (jsonwebtoken), header `alg` + `kid`.
     pub fn sign(&self, claims: &Value) -> String {
+        if let Some(pair) = &self.rsa {
+            let alg = format!("{:?}", self.algorithm);
+            let header = if self.kid.is_empty() {
+                json!({"alg": alg, "typ": "JWT"})
+            } else {
+                json!({"alg": alg, "typ": "JWT", "kid": self.kid})
+            };
+            let message = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header.to_string()),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let padding = match self.algorithm {
+                Algorithm::RS384 => &aws_lc_rs::signature::RSA_PKCS1_SHA384,
+                Algorithm::RS512 => &aws_lc_rs::signature::RSA_PKCS1_SHA512,
+                _ => &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            };
+            let mut signature = vec![0; pair.public_modulus_len()];
+            pair.sign(
+                padding,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message.as_bytes(),
+                &mut signature,
+            )
+            .unwrap();
+            return format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature));
+        }
         let mut header = Header::new(self.algorithm);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding).unwrap()
