@@ -5,6 +5,7 @@ pub mod auth;
 pub mod json;
 pub mod problem;
 pub mod routes;
+pub mod serviceowner;
 
 pub use auth::{
     AuthState, Authorized, EndUser, NotificationConditionCheck, ServiceOwner, ServiceOwnerAdmin,

@@ -1,0 +1,4 @@
+//! The service-owner API group (`/api/v1/serviceowner/...`): wire types now, handlers with
+//! issue 3.
+
+pub mod create_dialog;
