@@ -121,15 +121,21 @@ async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
         );
     }
     let client = reqwest::Client::new();
-    assert_eq!(
-        client
-            .get(format!("{}/health", running.url))
+    for path in [
+        "/health",
+        "/health/startup",
+        "/health/liveness",
+        "/health/readiness",
+        "/health/deep",
+    ] {
+        let response = client
+            .get(format!("{}{path}", running.url))
             .send()
             .await
-            .unwrap()
-            .status(),
-        200
-    );
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.text().await.unwrap(), "Healthy");
+    }
 
     let data_arg = data.path().to_str().unwrap();
     let (ok, token, stderr) = run(
