@@ -4,6 +4,7 @@
 
 pub mod enums;
 pub mod identifiers;
+pub mod localization;
 pub mod timestamp;
 
 pub use identifiers::{
