@@ -2,3 +2,4 @@
 //! issue 3.
 
 pub mod create_dialog;
+pub mod validation;
