@@ -2,4 +2,5 @@
 //! issue 3.
 
 pub mod create_dialog;
+pub mod validate_create;
 pub mod validation;
