@@ -2,5 +2,6 @@
 //! issue 3.
 
 pub mod create_dialog;
+pub mod validate_children;
 pub mod validate_create;
 pub mod validation;

@@ -25,6 +25,10 @@ pub struct Context {
     pub now: Timestamp,
     /// The caller has `digdir:dialogporten.serviceprovider.admin`.
     pub is_admin: bool,
+    /// The caller has the correspondence scope: 255-character limits become 512.
+    pub correspondence: bool,
+    /// The caller has `digdir:dialogporten.serviceprovider.legacyhtml`: HTML media types allowed.
+    pub legacy_html: bool,
 }
 
 /// `DateTimeOffset.ToString("o")` for a UTC time: seven fractional digits and `+00:00`.
@@ -350,6 +354,7 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
             "SystemLabel must be Default, Bin or Archive.",
         );
     }
+    super::validate_children::validate(&mut errors, dto, context);
     errors
 }
 
@@ -362,6 +367,8 @@ mod tests {
         Context {
             now: Timestamp::parse("2026-11-24T12:00:00Z").expect("valid"),
             is_admin: false,
+            correspondence: false,
+            legacy_html: false,
         }
     }
 

@@ -54,6 +54,16 @@ impl Errors {
         }
     }
 
+    /// FluentValidation `MinimumLength`, when `value` is under `min`.
+    pub fn min_length(&mut self, path: &str, name: &str, value: Option<&str>, min: usize) {
+        if let Some(length) = value.map(dotnet_length).filter(|l| *l < min) {
+            self.add(
+                path,
+                format!("The length of '{name}' must be at least {min} characters. You entered {length} characters."),
+            );
+        }
+    }
+
     /// FluentValidation `Length(min, max)`, when `value` is outside it.
     pub fn length_between(
         &mut self,
