@@ -3,5 +3,6 @@
 
 pub mod create_dialog;
 pub mod validate_children;
+pub mod validate_content;
 pub mod validate_create;
 pub mod validation;
