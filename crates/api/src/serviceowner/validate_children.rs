@@ -523,79 +523,89 @@ mod tests {
                 "activities": [{"type": "information", "performedBy": {"actorType": "partyRepresentative", "actorName": "a", "actorId": "b"}},
                                {"type": "transmissionOpened", "performedBy": {"actorType": "serviceOwner"}, "description": [{"languageCode": "nb", "value": "d"}]}]}"#,
         );
-        assert_eq!(
-            first(&errors, "dto.content"),
-            "Title must not be empty.",
-            "{errors:?}"
-        );
-        assert!(first(&errors, "dto.content.mediaType").starts_with("MediaType 'text/html' is not allowed for content type Summary. Allowed media types are 'text/plain'"));
-        assert_eq!(
-            first(&errors, "dto.content.value"),
-            "Can not contain duplicate items: [nb]. Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639)."
-        );
-        assert_eq!(
-            first(&errors, "dto.content.value[0].languageCode"),
-            "'LanguageCode' 'no' is not a valid language code. Use 'nb' or 'nn' for Norwegian. Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639)."
-        );
-        assert_eq!(
-            first(&errors, "dto.content.value[1].value"),
-            "'Value' must not be empty."
-        );
-        assert_eq!(
-            first(&errors, "dto.attachments[0].urls"),
-            "'Urls' must not be empty."
-        );
-        assert_eq!(
-            first(&errors, "dto.attachments[1].urls[0].url"),
-            "'Url' is not a well-formatted HTTPS URL."
-        );
-        assert_eq!(
-            first(&errors, "dto.guiActions[0].httpMethod"),
-            "'HttpMethod' for GUI actions must be one of the following: [GET, POST, DELETE]."
-        );
-        assert!(
-            first(&errors, "dto.guiActions[0].authorizationAttribute")
-                .starts_with("'AuthorizationAttribute' must be on format")
-        );
-        assert!(
-            first(&errors, "dto.guiActions[0].title[0].languageCode")
-                .starts_with("'LanguageCode' 'xx' is not a valid language code.")
-        );
-        assert_eq!(
-            first(&errors, "dto.apiActions[0].endpoints[0].deprecated"),
-            "'Deprecated' must be equal to 'True' when SunsetAt is set."
-        );
-        assert_eq!(
-            first(&errors, "dto.transmissions[0].relatedTransmissionId"),
-            "A transmission cannot reference itself (RelatedTransmissionId is equal to Id, '0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c14')."
-        );
-        assert!(first(&errors, "dto.transmissions[0].sender").starts_with(
-            "If 'ActorType' is 'ServiceOwner', both 'ActorId' and 'ActorName' must be null."
-        ));
-        assert_eq!(
-            first(&errors, "dto.transmissions[0].content"),
-            "'Content' must not be empty."
-        );
-        assert_eq!(
-            first(&errors, "dto.transmissions[1]"),
-            "Item '0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c99' in 'Transmissions' does not exist."
-        );
-        assert_eq!(
-            first(&errors, "dto.activities[0].description"),
-            "Description is required when the type is 'Information'."
-        );
-        assert!(
-            first(&errors, "dto.activities[0].performedBy")
-                .starts_with("If 'ActorType' is 'ServiceOwner'")
-        );
-        assert_eq!(
-            first(&errors, "dto.activities[1].description"),
-            "Description is only allowed when the type is 'Information'."
-        );
-        assert_eq!(
-            first(&errors, "dto.activities[1].transmissionId"),
-            "An activity of type TransmissionOpened needs to reference a transmission."
-        );
+        // Exact messages by key.
+        let exact = [
+            ("dto.content", "Title must not be empty."),
+            (
+                "dto.content.value",
+                "Can not contain duplicate items: [nb]. Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).",
+            ),
+            (
+                "dto.content.value[0].languageCode",
+                "'LanguageCode' 'no' is not a valid language code. Use 'nb' or 'nn' for Norwegian. Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).",
+            ),
+            ("dto.content.value[1].value", "'Value' must not be empty."),
+            ("dto.attachments[0].urls", "'Urls' must not be empty."),
+            (
+                "dto.attachments[1].urls[0].url",
+                "'Url' is not a well-formatted HTTPS URL.",
+            ),
+            (
+                "dto.guiActions[0].httpMethod",
+                "'HttpMethod' for GUI actions must be one of the following: [GET, POST, DELETE].",
+            ),
+            (
+                "dto.apiActions[0].endpoints[0].deprecated",
+                "'Deprecated' must be equal to 'True' when SunsetAt is set.",
+            ),
+            (
+                "dto.transmissions[0].relatedTransmissionId",
+                "A transmission cannot reference itself (RelatedTransmissionId is equal to Id, '0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c14').",
+            ),
+            (
+                "dto.transmissions[0].content",
+                "'Content' must not be empty.",
+            ),
+            (
+                "dto.transmissions[1]",
+                "Item '0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c99' in 'Transmissions' does not exist.",
+            ),
+            (
+                "dto.activities[0].description",
+                "Description is required when the type is 'Information'.",
+            ),
+            (
+                "dto.activities[1].description",
+                "Description is only allowed when the type is 'Information'.",
+            ),
+            (
+                "dto.activities[1].transmissionId",
+                "An activity of type TransmissionOpened needs to reference a transmission.",
+            ),
+        ];
+        for (path, message) in exact {
+            assert_eq!(first(&errors, path), message, "{path}: {errors:?}");
+        }
+        // Messages whose tail names values, by prefix.
+        let prefixes = [
+            (
+                "dto.content.mediaType",
+                "MediaType 'text/html' is not allowed for content type Summary. Allowed media types are 'text/plain'",
+            ),
+            (
+                "dto.guiActions[0].authorizationAttribute",
+                "'AuthorizationAttribute' must be on format",
+            ),
+            (
+                "dto.guiActions[0].title[0].languageCode",
+                "'LanguageCode' 'xx' is not a valid language code.",
+            ),
+            (
+                "dto.transmissions[0].sender",
+                "If 'ActorType' is 'ServiceOwner', both 'ActorId' and 'ActorName' must be null.",
+            ),
+            (
+                "dto.activities[0].performedBy",
+                "If 'ActorType' is 'ServiceOwner'",
+            ),
+        ];
+        for (path, prefix) in prefixes {
+            assert!(
+                first(&errors, path).starts_with(prefix),
+                "{path}: {}",
+                first(&errors, path)
+            );
+        }
     }
 
     #[test]

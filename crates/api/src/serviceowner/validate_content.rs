@@ -154,6 +154,23 @@ fn content_value(
     }
 }
 
+/// Validates each present field; a missing required one is "<Name> must not be empty." on the
+/// content's own key.
+fn content_fields(
+    errors: &mut Errors,
+    path: &str,
+    fields: &[(&Option<ContentValue>, ContentKind, bool)],
+    context: &Context,
+) {
+    for (value, kind, required) in fields {
+        match value {
+            Some(value) => content_value(errors, path, value, kind, context),
+            None if *required => errors.add(path, format!("{} must not be empty.", kind.name)),
+            None => {}
+        }
+    }
+}
+
 pub(super) fn dialog_content(errors: &mut Errors, content: &Content, context: &Context) {
     let path = "dto.content";
     let fields: [(&Option<ContentValue>, ContentKind, bool); 8] = [
@@ -188,13 +205,7 @@ pub(super) fn dialog_content(errors: &mut Errors, content: &Content, context: &C
             false,
         ),
     ];
-    for (value, kind, required) in &fields {
-        match value {
-            Some(value) => content_value(errors, path, value, kind, context),
-            None if *required => errors.add(path, format!("{} must not be empty.", kind.name)),
-            None => {}
-        }
-    }
+    content_fields(errors, path, &fields, context);
 }
 
 pub(super) fn transmission_content(
@@ -215,11 +226,5 @@ pub(super) fn transmission_content(
             false,
         ),
     ];
-    for (value, kind, required) in &fields {
-        match value {
-            Some(value) => content_value(errors, path, value, kind, context),
-            None if *required => errors.add(path, format!("{} must not be empty.", kind.name)),
-            None => {}
-        }
-    }
+    content_fields(errors, path, &fields, context);
 }
