@@ -426,6 +426,14 @@ async fn rsa_keys_published_altinn_style_verify_rs256_rs384_and_rs512() {
             .status();
         assert_eq!(status, 501, "{algorithm:?}");
     }
+    // The real generator puts a thumbprint *string* in `x5c`; only `alg` and `kid` are read, so
+    // such tokens verify, and `jku`/`x5u` are never fetched.
+    let header = json!({"x5c": "D8D867C7D521360F4F35CD51580C49A05165D4E1", "jku": "http://127.0.0.1:9/keys", "x5u": "http://127.0.0.1:9/cert"});
+    let token = rs256.sign_with_header(&issuer.service_owner_claims(SCOPE), header);
+    assert_eq!(
+        server.call("GET", SO_ROUTE, Some(&token)).await.status(),
+        501
+    );
 }
 
 #[tokio::test]

@@ -166,13 +166,21 @@ impl IssuerKey {
 
     /// Signs `claims` with a standard JWT library (jsonwebtoken), header `alg` + `kid`.
     pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with_header(claims, json!({}))
+    }
+
+    /// As `sign`, with `extra` fields merged into the header (RSA keys only).
+    pub fn sign_with_header(&self, claims: &Value, extra: Value) -> String {
         if let Some(pair) = &self.rsa {
             let alg = format!("{:?}", self.algorithm);
-            let header = if self.kid.is_empty() {
+            let mut header = if self.kid.is_empty() {
                 json!({"alg": alg, "typ": "JWT"})
             } else {
                 json!({"alg": alg, "typ": "JWT", "kid": self.kid})
             };
+            if let (Some(header), Value::Object(extra)) = (header.as_object_mut(), extra) {
+                header.extend(extra);
+            }
             let message = format!(
                 "{}.{}",
                 URL_SAFE_NO_PAD.encode(header.to_string()),
