@@ -53,7 +53,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
     },
-    /// Inspect registries: print the effective one, or check a file.
+    /// Manage the registry (service owners, resources, parties, roles): import, export or check.
     Registry {
         #[command(subcommand)]
         command: RegistryCommand,
