@@ -44,6 +44,9 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// 422 with the reasons keyed by field or entity.
+    #[error("unprocessable")]
+    Unprocessable(FieldErrors),
     /// 413: the body is over the 20 MB limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -183,6 +186,12 @@ impl IntoResponse for ApiError {
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.13",
                 "Unsupported media type.",
                 json!({ "errors": { "Content-Type": ["The request body must be application/json."] } }),
+            ),
+            Self::Unprocessable(errors) => problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "https://datatracker.ietf.org/doc/html/rfc4918#section-11.2",
+                "Unprocessable request.",
+                json!({ "errors": errors }),
             ),
             Self::PayloadTooLarge => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,

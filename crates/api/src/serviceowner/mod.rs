@@ -1,6 +1,7 @@
 //! The service-owner API group (`/api/v1/serviceowner/...`): wire types now, handlers with
 //! issue 3.
 
+pub mod authorize;
 pub mod create_dialog;
 pub mod validate_children;
 pub mod validate_content;
