@@ -234,6 +234,32 @@ fn api_action(errors: &mut Errors, path: &str, item: &ApiAction, context: &Conte
     }
 }
 
+/// The rules transmissions and activities share: UUIDv7 id, `createdAt` not in the future,
+/// `extendedType` a URI.
+fn id_time_and_type(
+    errors: &mut Errors,
+    path: &str,
+    id: Option<&Uuid>,
+    created_at: Option<dp_domain::Timestamp>,
+    extended_type: Option<&str>,
+    context: &Context,
+) {
+    uuid_v7(errors, &format!("{path}.id"), "Id", id, context.now);
+    in_past(
+        errors,
+        &format!("{path}.createdAt"),
+        "CreatedAt",
+        created_at,
+        context.now,
+    );
+    uri_member(
+        errors,
+        &format!("{path}.extendedType"),
+        "ExtendedType",
+        extended_type,
+    );
+}
+
 fn transmission(
     errors: &mut Errors,
     path: &str,
@@ -242,25 +268,13 @@ fn transmission(
     api_only: bool,
     context: &Context,
 ) {
-    uuid_v7(
+    id_time_and_type(
         errors,
-        &format!("{path}.id"),
-        "Id",
+        path,
         item.id.as_ref(),
-        context.now,
-    );
-    in_past(
-        errors,
-        &format!("{path}.createdAt"),
-        "CreatedAt",
         item.created_at,
-        context.now,
-    );
-    uri_member(
-        errors,
-        &format!("{path}.extendedType"),
-        "ExtendedType",
         item.extended_type.as_deref(),
+        context,
     );
     errors.max_length(
         &format!("{path}.externalReference"),
@@ -343,25 +357,13 @@ fn activity(
     transmission_ids: &[Uuid],
     context: &Context,
 ) {
-    uuid_v7(
+    id_time_and_type(
         errors,
-        &format!("{path}.id"),
-        "Id",
+        path,
         item.id.as_ref(),
-        context.now,
-    );
-    in_past(
-        errors,
-        &format!("{path}.createdAt"),
-        "CreatedAt",
         item.created_at,
-        context.now,
-    );
-    uri_member(
-        errors,
-        &format!("{path}.extendedType"),
-        "ExtendedType",
         item.extended_type.as_deref(),
+        context,
     );
     match &item.performed_by {
         Some(performer) => actor(errors, &format!("{path}.performedBy"), performer),
