@@ -2,9 +2,12 @@
 //!
 //! This crate knows nothing of HTTP, JSON web tokens or SQL; every other layer builds on it.
 
+pub mod dialog;
 pub mod enums;
 pub mod identifiers;
+pub mod instance_ref;
 pub mod localization;
+pub mod system_labels;
 pub mod timestamp;
 
 pub use identifiers::{

@@ -3,9 +3,13 @@
 //! Migrations live in `migrations/<backend>/NNNN_name.sql` and are applied in order at open,
 //! tracked by SQLite's `user_version`.
 
+pub mod dialogs;
 pub mod sqlite;
+mod sqlite_dialogs;
 
+pub use dialogs::{DialogQuery, DialogStore, StoredDialog, WriteError};
 pub use sqlite::SqliteStore;
+pub use sqlite_dialogs::fts_query;
 
 /// Storage failures. Client mistakes never reach this type; everything here is a 500.
 #[derive(Debug, thiserror::Error)]

@@ -4,21 +4,45 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dp_authz::registry::{Party, RoleAssignment, Rule, ServiceOwner, ServiceResource};
+use dp_authz::registry::{
+    ApiScopeDelegation, InstanceDelegation, PackageAssignment, Party, ResourceDelegation,
+    RoleAssignment, Rule, ServiceOwner, ServiceResource, SystemUser,
+};
 use dp_authz::{RegistryDocument, ResourceType};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::StoreError;
 
 /// Migrations in order; the index + 1 is the schema version after applying one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_registry",
-    include_str!("../migrations/sqlite/0001_registry.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_registry",
+        include_str!("../migrations/sqlite/0001_registry.sql"),
+    ),
+    (
+        "0002_dialogs",
+        include_str!("../migrations/sqlite/0002_dialogs.sql"),
+    ),
+    (
+        "0003_registry_rights",
+        include_str!("../migrations/sqlite/0003_registry_rights.sql"),
+    ),
+    (
+        "0004_api_scope_delegations",
+        include_str!("../migrations/sqlite/0004_api_scope_delegations.sql"),
+    ),
+];
+
+/// Read-only connections beside the writer: with WAL, readers never wait for the writer or
+/// each other, so GETs and searches run in parallel while one command writes.
+const READERS: usize = 4;
 
 pub struct SqliteStore {
     writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
 }
 
 fn configure(connection: &Connection) -> Result<(), StoreError> {
@@ -60,21 +84,177 @@ fn resource_type_name(kind: ResourceType) -> String {
     to_json(&kind).trim_matches('"').to_owned()
 }
 
+fn actions_json(actions: &Option<Vec<String>>) -> Option<String> {
+    actions.as_ref().map(to_json)
+}
+
+fn actions_from(text: Option<String>) -> Result<Option<Vec<String>>, StoreError> {
+    text.map(|t| from_json(&t)).transpose()
+}
+
+/// System users, packages and delegations (migration 0003).
+fn write_rights(
+    tx: &rusqlite::Transaction<'_>,
+    document: &RegistryDocument,
+) -> Result<(), StoreError> {
+    for user in &document.system_users {
+        tx.execute(
+            "insert into system_user (urn, owner_party, system_id, vendor_org_number, name) values (?1, ?2, ?3, ?4, ?5)",
+            params![format!("urn:altinn:systemuser:uuid:{}", user.id), user.owner, user.system_id, user.vendor_org_number, user.name],
+        )?;
+    }
+    for (i, p) in document.packages.iter().enumerate() {
+        tx.execute(
+            "insert into package_assignment (position, from_party, to_subject, package_code) values (?1, ?2, ?3, ?4)",
+            params![i as i64, p.from, p.to, p.package],
+        )?;
+    }
+    for (i, d) in document.resource_delegations.iter().enumerate() {
+        tx.execute(
+            "insert into resource_delegation (position, from_party, to_subject, resource, actions_json) values (?1, ?2, ?3, ?4, ?5)",
+            params![i as i64, d.from, d.to, d.resource, actions_json(&d.actions)],
+        )?;
+    }
+    for (i, d) in document.instance_delegations.iter().enumerate() {
+        tx.execute(
+            "insert into instance_delegation (position, from_party, to_subject, resource, instance_ref, actions_json) values (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![i as i64, d.from, d.to, d.resource, d.instance_ref, actions_json(&d.actions)],
+        )?;
+    }
+    for (i, d) in document.api_scope_delegations.iter().enumerate() {
+        tx.execute(
+            "insert into api_scope_delegation (position, from_org, to_org, scopes_json) values (?1, ?2, ?3, ?4)",
+            params![i as i64, d.from, d.to, to_json(&d.scopes)],
+        )?;
+    }
+    Ok(())
+}
+
+fn read_rights(connection: &Connection, document: &mut RegistryDocument) -> Result<(), StoreError> {
+    let mut statement = connection.prepare("select urn, owner_party, system_id, vendor_org_number, name from system_user order by rowid")?;
+    let rows: Vec<(String, String, String, String, String)> = statement
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (urn, owner, system_id, vendor_org_number, name) in rows {
+        document.system_users.push(SystemUser {
+            id: urn
+                .trim_start_matches("urn:altinn:systemuser:uuid:")
+                .to_owned(),
+            owner,
+            system_id,
+            vendor_org_number,
+            name,
+        });
+    }
+    let mut statement = connection.prepare(
+        "select from_party, to_subject, package_code from package_assignment order by position",
+    )?;
+    for row in statement.query_map([], |r| {
+        Ok(PackageAssignment {
+            from: r.get(0)?,
+            to: r.get(1)?,
+            package: r.get(2)?,
+        })
+    })? {
+        document.packages.push(row?);
+    }
+    let mut statement = connection.prepare("select from_party, to_subject, resource, actions_json from resource_delegation order by position")?;
+    let rows: Vec<(String, String, String, Option<String>)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (from, to, resource, actions) in rows {
+        document.resource_delegations.push(ResourceDelegation {
+            from,
+            to,
+            resource,
+            actions: actions_from(actions)?,
+        });
+    }
+    let mut statement = connection.prepare(
+        "select from_party, to_subject, resource, instance_ref, actions_json from instance_delegation order by position",
+    )?;
+    let rows: Vec<(String, String, String, String, Option<String>)> = statement
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (from, to, resource, instance_ref, actions) in rows {
+        document.instance_delegations.push(InstanceDelegation {
+            from,
+            to,
+            resource,
+            instance_ref,
+            actions: actions_from(actions)?,
+        });
+    }
+    let mut statement = connection.prepare(
+        "select from_org, to_org, scopes_json from api_scope_delegation order by position",
+    )?;
+    let rows: Vec<(String, String, String)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (from, to, scopes) in rows {
+        document.api_scope_delegations.push(ApiScopeDelegation {
+            from,
+            to,
+            scopes: from_json(&scopes)?,
+        });
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut connection = Connection::open(path)?;
         configure(&connection)?;
         migrate(&mut connection)?;
+        // Lets the planner gather the statistics it needs to pick the selective index for
+        // each search filter (SQLite's recommendation for long-lived connections).
+        connection.execute_batch("PRAGMA optimize=0x10002;")?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                    | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            reader.busy_timeout(std::time::Duration::from_secs(5))?;
+            readers.push(Mutex::new(reader));
+        }
         Ok(Self {
             writer: Mutex::new(connection),
+            readers,
+            next_reader: AtomicUsize::new(0),
         })
     }
 
-    fn with_connection<T>(
+    /// Runs a read on a free reader connection (round robin, waiting only if all are busy).
+    pub(crate) fn with_reader<T, E: From<StoreError>>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for offset in 0..self.readers.len() {
+            let index = (start + offset) % self.readers.len();
+            if let Ok(connection) = self.readers[index].try_lock() {
+                return f(&connection);
+            }
+        }
+        let index = start % self.readers.len();
+        let connection = self.readers[index]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        f(&connection)
+    }
+
+    pub(crate) fn with_connection<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back
         // on drop), so a poisoned lock is safe to reuse.
         let mut connection = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -87,7 +267,18 @@ impl SqliteStore {
             let tx = connection.transaction()?;
             // Parties may name a parent listed after them; check references at commit.
             tx.pragma_update(None, "defer_foreign_keys", "ON")?;
-            for table in ["role_assignment", "resource_rule", "service_resource", "service_owner", "party"] {
+            for table in [
+                "api_scope_delegation",
+                "instance_delegation",
+                "resource_delegation",
+                "package_assignment",
+                "system_user",
+                "role_assignment",
+                "resource_rule",
+                "service_resource",
+                "service_owner",
+                "party",
+            ] {
                 tx.execute(&format!("delete from {table}"), [])?;
             }
             for owner in &document.service_owners {
@@ -134,6 +325,8 @@ impl SqliteStore {
                     params![role.from, role.to, role.role],
                 )?;
             }
+            write_rights(&tx, document)?;
+            tx.execute("update registry_meta set revision = revision + 1 where id = 1", [])?;
             tx.commit()?;
             Ok(())
         })
@@ -192,7 +385,19 @@ impl SqliteStore {
             for row in statement.query_map([], |r| Ok(RoleAssignment { from: r.get(0)?, to: r.get(1)?, role: r.get(2)? }))? {
                 document.roles.push(row?);
             }
+            read_rights(connection, &mut document)?;
             Ok(Some(document))
+        })
+    }
+
+    /// The registry's revision: it moves with every stored change (grants, revocations,
+    /// imports), so a running server knows when to reload.
+    pub fn registry_revision(&self) -> Result<i64, StoreError> {
+        self.with_reader(|c| {
+            Ok(
+                c.prepare_cached("select revision from registry_meta where id = 1")?
+                    .query_row([], |r| r.get(0))?,
+            )
         })
     }
 
@@ -245,7 +450,7 @@ mod tests {
             reopened
                 .load_registry()
                 .expect("loaded")
-                .is_some_and(|d| d.parties.len() == 6)
+                .is_some_and(|d| d.parties.len() == RegistryDocument::demo().parties.len() + 1)
         );
     }
 }

@@ -1,0 +1,165 @@
+//! The dialog storage contract: one trait every backend implements, so handlers never see SQL.
+//!
+//! Each method is one transaction. Writes are compare-and-swap on the stored `version`, so two
+//! commands that read the same dialog cannot both write it (api.md §4.1: the loser gets 409).
+
+use dp_domain::Timestamp;
+use dp_domain::dialog::Dialog;
+use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A dialog as read, with the version its next write must name.
+#[derive(Debug, Clone)]
+pub struct StoredDialog {
+    pub dialog: Dialog,
+    pub version: i64,
+}
+
+/// Why a write did not happen. Everything but `Store` is the client's or a racing client's doing.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The dialog changed since it was read.
+    #[error("the dialog was changed by a concurrent operation")]
+    Concurrency,
+    /// Another dialog of the same org has this idempotent key.
+    #[error("idempotent key already used by dialog {existing}")]
+    IdempotentKey { key: String, existing: Uuid },
+    /// An entity with this id exists already (DP's unique-constraint violation).
+    #[error("{kind} with id {id} already exists")]
+    DuplicateId { kind: String, id: Uuid },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Sort keys of dialog searches (api.md §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKey {
+    ContentUpdatedAt,
+    UpdatedAt,
+    CreatedAt,
+    DueAt,
+    Id,
+}
+
+impl OrderKey {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ContentUpdatedAt => "contentupdatedat",
+            Self::UpdatedAt => "updatedat",
+            Self::CreatedAt => "createdat",
+            Self::DueAt => "dueat",
+            Self::Id => "id",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "contentupdatedat" => Self::ContentUpdatedAt,
+            "updatedat" => Self::UpdatedAt,
+            "createdat" => Self::CreatedAt,
+            "dueat" => Self::DueAt,
+            "id" => Self::Id,
+            _ => return None,
+        })
+    }
+
+    /// This key's value in a dialog (`None` only for an unset `dueAt`).
+    pub fn value_of(self, dialog: &Dialog) -> Option<CursorValue> {
+        match self {
+            Self::ContentUpdatedAt => Some(CursorValue::Time(dialog.content_updated_at)),
+            Self::UpdatedAt => Some(CursorValue::Time(dialog.updated_at)),
+            Self::CreatedAt => Some(CursorValue::Time(dialog.created_at)),
+            Self::DueAt => dialog.due_at.map(CursorValue::Time),
+            Self::Id => Some(CursorValue::Id(dialog.id)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorValue {
+    Time(Timestamp),
+    Id(Uuid),
+}
+
+/// One sort key with its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub key: OrderKey,
+    pub descending: bool,
+}
+
+/// Filters of a dialog search; empty lists and `None` mean "no filter".
+#[derive(Debug, Clone, Default)]
+pub struct DialogQuery {
+    /// Service-owner searches are always limited to the caller's org (api.md §3.1).
+    pub org: Vec<String>,
+    pub service_resources: Vec<String>,
+    pub parties: Vec<String>,
+    /// End-user searches: only these (party, resource) pairs (authz.md §3.4). `None` = no limit.
+    pub authorized_pairs: Option<Vec<(String, String)>>,
+    /// End-user searches: also dialogs these instance references name (`urn:altinn:dialog-id:…`,
+    /// or an instance/correspondence service-owner label), from instance delegations.
+    pub authorized_instances: Vec<String>,
+    pub extended_status: Vec<String>,
+    pub external_reference: Option<String>,
+    pub status: Vec<DialogStatus>,
+    pub deleted: Option<DeletedFilter>,
+    pub created_after: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    pub updated_after: Option<Timestamp>,
+    pub updated_before: Option<Timestamp>,
+    pub content_updated_after: Option<Timestamp>,
+    pub content_updated_before: Option<Timestamp>,
+    pub due_after: Option<Timestamp>,
+    pub due_before: Option<Timestamp>,
+    pub visible_after: Option<Timestamp>,
+    pub visible_before: Option<Timestamp>,
+    /// End-user searches: visible (visibleFrom ≤ now) and not expired at this time.
+    pub visible_at: Option<Timestamp>,
+    pub is_content_seen: Option<bool>,
+    pub process: Option<String>,
+    pub system_labels: Vec<SystemLabel>,
+    pub exclude_api_only: bool,
+    /// Free text (api.md §3.4), already checked for length.
+    pub search: Option<String>,
+    /// Lower case; a trailing `*` is a prefix match; all must match (AND).
+    pub service_owner_labels: Vec<String>,
+    /// Sort keys, `id` last (api.md §3.3).
+    pub order: Vec<Order>,
+    /// Keyset position: values of the last row of the previous page, one per sort key.
+    pub after: Option<Vec<Option<CursorValue>>>,
+    /// Rows to return (the caller asks for one more than its page to learn `hasNextPage`).
+    pub limit: usize,
+}
+
+/// The storage contract. Implemented by [`crate::SqliteStore`]; a PostgreSQL backend follows.
+pub trait DialogStore: Send + Sync {
+    /// Inserts a new dialog with its labels, child ids and search text.
+    fn insert_dialog(&self, dialog: &Dialog) -> Result<(), WriteError>;
+
+    /// Inserts many new dialogs in one transaction (bulk loads): all or none.
+    fn insert_dialogs(&self, dialogs: &[Dialog]) -> Result<(), WriteError>;
+
+    fn get_dialog(&self, id: Uuid) -> Result<Option<StoredDialog>, StoreError>;
+
+    /// Replaces the stored dialog if its version is still `expected_version`.
+    fn update_dialog(&self, dialog: &Dialog, expected_version: i64) -> Result<(), WriteError>;
+
+    /// Replaces several dialogs in one transaction: all are written or none (bulk label
+    /// changes, api.md §4.8).
+    fn update_dialogs(&self, updates: &[(Dialog, i64)]) -> Result<(), WriteError>;
+
+    /// Removes the dialog and everything that hangs off it; false when there was none.
+    fn purge_dialog(&self, id: Uuid) -> Result<bool, StoreError>;
+
+    /// The dialog of `org` that carries `key`, if any.
+    fn dialog_by_idempotent_key(&self, org: &str, key: &str) -> Result<Option<Uuid>, StoreError>;
+
+    /// The dialog that owns a child entity (transmission, activity …) with this id.
+    fn dialog_of_child(&self, child_id: Uuid) -> Result<Option<Uuid>, StoreError>;
+
+    /// Dialogs matching `query`, in its order, at most `query.limit`.
+    fn search_dialogs(&self, query: &DialogQuery) -> Result<Vec<Dialog>, StoreError>;
+}
