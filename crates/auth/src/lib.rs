@@ -6,13 +6,19 @@
 //!   allow-lists, 2 s clock skew and a cache of verified tokens.
 //! - [`principal`]: claims → user type, identifiers and authentication level (§6.5).
 //! - [`policy`]: scopes and the authorization policies with their allowed user types (§6.4).
+//! - [`dialog_token`]: the Ed25519 dialog tokens Dialogporten issues and their key ring (§7).
 
+pub mod dialog_token;
 pub mod issuer;
 pub mod keys;
 pub mod policy;
 pub mod principal;
 pub mod verifier;
 
+pub use dialog_token::{
+    DialogTokenClaims, DialogTokenClaimsError, DialogTokenIssuer, DialogTokenKey,
+    DialogTokenKeyError, DialogTokenKeyRing, actions_claim,
+};
 pub use issuer::{IssuerConfig, KeySource, Scheme, TrustedIssuer};
 pub use keys::{KeySet, KeysError, VerificationKey};
 pub use policy::{Policy, PolicyFailure, scopes};

@@ -91,6 +91,75 @@ pub struct RoleAssignment {
     pub role: String,
 }
 
+/// A system user (authz.md §4): acts for its owning organisation with the rights delegated to
+/// it (resources, access packages), never roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SystemUser {
+    /// The system user's UUID (`urn:altinn:systemuser:uuid:<id>`).
+    pub id: String,
+    /// The owning organisation's party identifier.
+    pub owner: String,
+    /// The vendor's system (`<vendor>_<name>`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub system_id: String,
+    /// The vendor's organisation number (the token's `consumer`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vendor_org_number: String,
+    pub name: String,
+}
+
+/// An access package held on a party (`urn:altinn:accesspackage:<package>` in rules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PackageAssignment {
+    pub from: String,
+    /// A party or `urn:altinn:systemuser:uuid:<id>`.
+    pub to: String,
+    pub package: String,
+}
+
+/// A resource right delegated directly (Altinn's resource delegation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResourceDelegation {
+    pub from: String,
+    pub to: String,
+    /// Resource identifier, with or without the `urn:altinn:resource:` prefix.
+    pub resource: String,
+    /// The delegated actions; absent means every action of the resource's rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<String>>,
+}
+
+/// A right on one instance: `urn:altinn:dialog-id:<uuid>`, `urn:altinn:instance-id:<partyId>/<uuid>`
+/// or `urn:altinn:correspondence-id:<uuid>` (authz.md §3.4 step 6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct InstanceDelegation {
+    pub from: String,
+    pub to: String,
+    pub resource: String,
+    pub instance_ref: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<String>>,
+}
+
+/// An API scope delegated by a consumer organisation to a supplier (Altinn's API delegation of a
+/// `MaskinportenSchema` resource, auth.md §2.5): the supplier's Maskinporten client may then ask
+/// for these scopes with `consumer_org` = the consumer, and its token names the consumer as
+/// `consumer` and the supplier as `supplier`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApiScopeDelegation {
+    /// The consumer's organisation number (e.g. the service owner's).
+    pub from: String,
+    /// The supplier's organisation number (the vendor whose client asks for tokens).
+    pub to: String,
+    /// The delegated Maskinporten scopes.
+    pub scopes: Vec<String>,
+}
+
 /// The registry file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -101,9 +170,22 @@ pub struct RegistryDocument {
     pub resources: Vec<ServiceResource>,
     #[serde(default)]
     pub parties: Vec<Party>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub system_users: Vec<SystemUser>,
     #[serde(default)]
     pub roles: Vec<RoleAssignment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageAssignment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_delegations: Vec<ResourceDelegation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_delegations: Vec<InstanceDelegation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub api_scope_delegations: Vec<ApiScopeDelegation>,
 }
+
+/// The prefix of system-user subjects.
+pub const SYSTEM_USER_PREFIX: &str = "urn:altinn:systemuser:uuid:";
 
 /// What is wrong with a registry document, naming the entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,6 +227,7 @@ pub struct Registry {
     owner_by_code: HashMap<String, usize>,
     resource_by_id: HashMap<String, usize>,
     party_by_id: HashMap<String, usize>,
+    system_user_by_id: HashMap<String, usize>,
 }
 
 impl Registry {
@@ -216,17 +299,17 @@ impl Registry {
         let mut party_by_id = HashMap::new();
         for (i, party) in document.parties.iter().enumerate() {
             let path = format!("parties[{i}].identifier");
-            match PartyIdentifier::parse(&party.identifier) {
-                Ok(PartyIdentifier::Person(_) | PartyIdentifier::Organization(_)) => {}
-                _ => {
-                    return Err(invalid(
-                        path,
-                        format!(
-                            "{:?} is not a person or organisation identifier",
-                            party.identifier
-                        ),
-                    ));
-                }
+            if matches!(
+                PartyIdentifier::parse(&party.identifier),
+                Err(_) | Ok(PartyIdentifier::SystemUser(_))
+            ) {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "{:?} is not a person, organisation or e-mail user identifier",
+                        party.identifier
+                    ),
+                ));
             }
             if party_by_id.insert(party.identifier.clone(), i).is_some() {
                 return Err(invalid(path, "listed twice"));
@@ -242,17 +325,144 @@ impl Registry {
                 ));
             }
         }
-        for (i, role) in document.roles.iter().enumerate() {
-            for (field, value) in [("from", &role.from), ("to", &role.to)] {
-                if !party_by_id.contains_key(value) {
+        let mut system_user_by_id = HashMap::new();
+        for (i, user) in document.system_users.iter().enumerate() {
+            let path = format!("systemUsers[{i}]");
+            let id = uuid::Uuid::parse_str(&user.id)
+                .map_err(|_| invalid(format!("{path}.id"), "must be a UUID"))?;
+            if id.hyphenated().to_string() != user.id {
+                return Err(invalid(
+                    format!("{path}.id"),
+                    "must be a lower-case hyphenated UUID",
+                ));
+            }
+            if !party_by_id.contains_key(&user.owner) {
+                return Err(invalid(
+                    format!("{path}.owner"),
+                    format!("{:?} is not a listed party", user.owner),
+                ));
+            }
+            if !user.vendor_org_number.is_empty() {
+                OrganizationNumber::parse(&user.vendor_org_number)
+                    .map_err(|e| invalid(format!("{path}.vendorOrgNumber"), e.to_string()))?;
+            }
+            if system_user_by_id
+                .insert(format!("{SYSTEM_USER_PREFIX}{}", user.id), i)
+                .is_some()
+            {
+                return Err(invalid(format!("{path}.id"), "listed twice"));
+            }
+        }
+        // `from` is always a party; `to` a party or a system user.
+        let check_edge =
+            |path: String, from: &str, to: &str, system_users: bool| -> Result<(), RegistryError> {
+                if !party_by_id.contains_key(from) {
                     return Err(invalid(
-                        format!("roles[{i}].{field}"),
-                        format!("{value:?} is not a listed party"),
+                        format!("{path}.from"),
+                        format!("{from:?} is not a listed party"),
+                    ));
+                }
+                let known = party_by_id.contains_key(to)
+                    || (system_users && system_user_by_id.contains_key(to));
+                if !known {
+                    let kinds = if system_users {
+                        "party or system user"
+                    } else {
+                        "party (system users hold no roles)"
+                    };
+                    return Err(invalid(
+                        format!("{path}.to"),
+                        format!("{to:?} is not a listed {kinds}"),
+                    ));
+                }
+                Ok(())
+            };
+        for (i, role) in document.roles.iter().enumerate() {
+            check_edge(format!("roles[{i}]"), &role.from, &role.to, false)?;
+            if role.role.is_empty() {
+                return Err(invalid(format!("roles[{i}].role"), "must not be empty"));
+            }
+        }
+        for (i, package) in document.packages.iter().enumerate() {
+            check_edge(format!("packages[{i}]"), &package.from, &package.to, true)?;
+            if package.package.is_empty() {
+                return Err(invalid(
+                    format!("packages[{i}].package"),
+                    "must not be empty",
+                ));
+            }
+        }
+        let known_resource = |id: &str| {
+            let lower = id.to_lowercase();
+            resource_by_id.contains_key(lower.strip_prefix(RESOURCE_PREFIX).unwrap_or(&lower))
+        };
+        for (i, d) in document.resource_delegations.iter().enumerate() {
+            let path = format!("resourceDelegations[{i}]");
+            check_edge(path.clone(), &d.from, &d.to, true)?;
+            if !known_resource(&d.resource) {
+                return Err(invalid(
+                    format!("{path}.resource"),
+                    format!("{:?} is not a listed resource", d.resource),
+                ));
+            }
+        }
+        for (i, d) in document.instance_delegations.iter().enumerate() {
+            let path = format!("instanceDelegations[{i}]");
+            check_edge(path.clone(), &d.from, &d.to, true)?;
+            if !known_resource(&d.resource) {
+                return Err(invalid(
+                    format!("{path}.resource"),
+                    format!("{:?} is not a listed resource", d.resource),
+                ));
+            }
+            let reference = d.instance_ref.to_lowercase();
+            let valid = [
+                "urn:altinn:dialog-id:",
+                "urn:altinn:correspondence-id:",
+                "urn:altinn:instance-id:",
+            ]
+            .iter()
+            .any(|prefix| reference.starts_with(prefix));
+            if !valid {
+                return Err(invalid(
+                    format!("{path}.instanceRef"),
+                    "must be urn:altinn:dialog-id:…, urn:altinn:instance-id:… or urn:altinn:correspondence-id:…",
+                ));
+            }
+        }
+        let mut delegation_pairs = std::collections::HashSet::new();
+        for (i, d) in document.api_scope_delegations.iter().enumerate() {
+            let path = format!("apiScopeDelegations[{i}]");
+            for (field, value) in [("from", &d.from), ("to", &d.to)] {
+                OrganizationNumber::parse(value).map_err(|e| {
+                    invalid(
+                        format!("{path}.{field}"),
+                        format!("{value:?} is not an organisation number: {e}"),
+                    )
+                })?;
+            }
+            if d.from == d.to {
+                return Err(invalid(
+                    format!("{path}.to"),
+                    "an organisation cannot delegate to itself",
+                ));
+            }
+            if d.scopes.is_empty() {
+                return Err(invalid(format!("{path}.scopes"), "must not be empty"));
+            }
+            for (j, scope) in d.scopes.iter().enumerate() {
+                if scope.is_empty() || scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(invalid(
+                        format!("{path}.scopes[{j}]"),
+                        format!("{scope:?} is not a scope (non-empty, no spaces)"),
                     ));
                 }
             }
-            if role.role.is_empty() {
-                return Err(invalid(format!("roles[{i}].role"), "must not be empty"));
+            if !delegation_pairs.insert((d.from.as_str(), d.to.as_str())) {
+                return Err(invalid(
+                    path,
+                    "listed twice for the same from and to; list every scope in one entry",
+                ));
             }
         }
         Ok(Self {
@@ -261,6 +471,7 @@ impl Registry {
             owner_by_code,
             resource_by_id,
             party_by_id,
+            system_user_by_id,
         })
     }
 
@@ -275,6 +486,7 @@ impl Registry {
             owner_by_code: HashMap::new(),
             resource_by_id: HashMap::new(),
             party_by_id: HashMap::new(),
+            system_user_by_id: HashMap::new(),
         }
     }
 
@@ -333,6 +545,48 @@ impl Registry {
         self.party_by_id
             .get(identifier)
             .map(|&i| &self.document.parties[i])
+    }
+
+    /// A system user by `urn:altinn:systemuser:uuid:<id>`.
+    pub fn system_user(&self, urn: &str) -> Option<&SystemUser> {
+        self.system_user_by_id
+            .get(&urn.to_lowercase())
+            .map(|&i| &self.document.system_users[i])
+    }
+
+    /// The scopes `consumer` (org number) has delegated to `supplier` (org number).
+    pub fn delegated_scopes(&self, consumer: &str, supplier: &str) -> &[String] {
+        self.document
+            .api_scope_delegations
+            .iter()
+            .find(|d| d.from == consumer && d.to == supplier)
+            .map_or(&[], |d| d.scopes.as_slice())
+    }
+
+    /// The system users owned by the party `owner` (`urn:altinn:organization:identifier-no:…`).
+    pub fn system_users_owned_by<'a>(
+        &'a self,
+        owner: &'a str,
+    ) -> impl Iterator<Item = &'a SystemUser> + 'a {
+        self.document
+            .system_users
+            .iter()
+            .filter(move |u| u.owner == owner)
+    }
+
+    /// The display name of a party or system user (Register's party-name lookup).
+    pub fn name_of(&self, identifier: &str) -> Option<&str> {
+        self.party(identifier)
+            .map(|p| p.name.as_str())
+            .or_else(|| self.system_user(identifier).map(|u| u.name.as_str()))
+    }
+
+    /// The sub-units of a main unit.
+    pub fn sub_units(&self, identifier: &str) -> impl Iterator<Item = &Party> {
+        self.document
+            .parties
+            .iter()
+            .filter(move |p| p.parent.as_deref() == Some(identifier))
     }
 }
 
@@ -399,6 +653,48 @@ mod tests {
             );
         }
         assert_eq!(Registry::demo().document(), registry.document());
+    }
+
+    #[test]
+    fn api_scope_delegations_are_validated_and_looked_up() {
+        let registry = Registry::demo();
+        assert_eq!(
+            registry.delegated_scopes("991825827", "310923044"),
+            [
+                "digdir:dialogporten.serviceprovider",
+                "digdir:dialogporten.serviceprovider.search"
+            ]
+        );
+        assert!(
+            registry
+                .delegated_scopes("310923044", "991825827")
+                .is_empty()
+        );
+        let bad = |change: &dyn Fn(&mut ApiScopeDelegation)| {
+            let mut document = RegistryDocument::demo();
+            change(&mut document.api_scope_delegations[0]);
+            match Registry::new(document) {
+                Err(RegistryError::Invalid { path, .. }) => path,
+                other => panic!("expected an invalid entry, got {other:?}"),
+            }
+        };
+        assert_eq!(
+            bad(&|d| d.from = "991825828".into()),
+            "apiScopeDelegations[0].from"
+        );
+        assert_eq!(bad(&|d| d.to = "x".into()), "apiScopeDelegations[0].to");
+        assert_eq!(bad(&|d| d.to = d.from.clone()), "apiScopeDelegations[0].to");
+        assert_eq!(bad(&|d| d.scopes.clear()), "apiScopeDelegations[0].scopes");
+        assert_eq!(
+            bad(&|d| d.scopes.push("a b".into())),
+            "apiScopeDelegations[0].scopes[2]"
+        );
+        let mut document = RegistryDocument::demo();
+        let twice = document.api_scope_delegations[0].clone();
+        document.api_scope_delegations.push(twice);
+        assert!(
+            matches!(Registry::new(document), Err(RegistryError::Invalid { path, .. }) if path == "apiScopeDelegations[1]")
+        );
     }
 
     #[test]
