@@ -43,6 +43,13 @@ fn property_names() -> &'static HashMap<String, String> {
     })
 }
 
+/// The contract's spelling of a property name matched case-insensitively (JSON-patch paths).
+pub fn canonical_property_name(name: &str) -> Option<&'static str> {
+    property_names()
+        .get(&name.to_lowercase())
+        .map(String::as_str)
+}
+
 /// Renames object keys, at any depth, to the contract's spelling when they match one
 /// case-insensitively. Keys the contract does not know are left as they are (and ignored by
 /// the typed deserialization).

@@ -2,10 +2,16 @@
 //! the one error type that becomes a ProblemDetails response.
 
 pub mod auth;
+pub mod enduser;
 pub mod json;
+pub mod metadata;
 pub mod problem;
+pub mod query;
 pub mod routes;
+pub mod search_common;
 pub mod serviceowner;
+pub mod state;
+pub mod wellknown;
 
 pub use auth::{
     AuthState, Authorized, EndUser, NotificationConditionCheck, ServiceOwner, ServiceOwnerAdmin,
@@ -13,3 +19,4 @@ pub use auth::{
 };
 pub use problem::{ApiError, trace_id_layer};
 pub use routes::{ApiRoute, ROUTES, router};
+pub use state::DialogState;

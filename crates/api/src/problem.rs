@@ -52,6 +52,16 @@ pub enum ApiError {
     PayloadTooLarge,
     /// 501 for an operation that is authorized but not built yet; `extensions` are added to
     /// the body.
+    #[error("not found")]
+    NotFound(FieldErrors),
+    #[error("gone")]
+    Gone(FieldErrors),
+    #[error("conflict")]
+    Conflict(FieldErrors),
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("not acceptable")]
+    NotAcceptable,
     #[error("not implemented")]
     NotImplemented { detail: String, extensions: Value },
     /// 500; the cause is logged, never sent.
@@ -62,6 +72,34 @@ pub enum ApiError {
 impl ApiError {
     pub fn forbidden(key: &str, message: impl Into<String>) -> Self {
         Self::Forbidden(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+    }
+
+    pub fn unprocessable(key: &str, message: impl Into<String>) -> Self {
+        Self::Unprocessable(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+    }
+
+    pub fn conflict(key: &str, message: impl Into<String>) -> Self {
+        Self::Conflict(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+    }
+
+    /// DP's `EntityNotFound<T>`: 404 keyed by the entity name (api.md §4.10).
+    pub fn entity_not_found(entity: &str, id: impl std::fmt::Display) -> Self {
+        Self::NotFound(BTreeMap::from([(
+            entity.to_owned(),
+            vec![format!(
+                "Entity '{entity}' with the following key(s) was not found: ({id})."
+            )],
+        )]))
+    }
+
+    /// DP's `EntityDeleted<T>`: 410 keyed by the entity name.
+    pub fn entity_gone(entity: &str, id: impl std::fmt::Display) -> Self {
+        Self::Gone(BTreeMap::from([(
+            entity.to_owned(),
+            vec![format!(
+                "Entity '{entity}' with the following key(s) is removed: ({id})."
+            )],
+        )]))
     }
 
     pub fn validation(key: &str, message: impl Into<String>) -> Self {
@@ -192,6 +230,39 @@ impl IntoResponse for ApiError {
                 "https://datatracker.ietf.org/doc/html/rfc4918#section-11.2",
                 "Unprocessable request.",
                 json!({ "errors": errors }),
+            ),
+            Self::NotFound(errors) => problem(
+                StatusCode::NOT_FOUND,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.4",
+                "Resource not found.",
+                json!({ "errors": errors }),
+            ),
+            Self::Gone(errors) => problem(
+                StatusCode::GONE,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.9",
+                "Resource no longer available.",
+                json!({ "errors": errors }),
+            ),
+            Self::Conflict(errors) => problem(
+                StatusCode::CONFLICT,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.8",
+                "Conflict.",
+                json!({ "errors": errors }),
+            ),
+            Self::NotAcceptable => problem(
+                StatusCode::NOT_ACCEPTABLE,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.6",
+                "Requested content type is not acceptable.",
+                json!({
+                    "detail": "The request must accept application/json responses.",
+                    "errors": { "Accept": ["The request must accept application/json responses."] }
+                }),
+            ),
+            Self::PreconditionFailed => problem(
+                StatusCode::PRECONDITION_FAILED,
+                "https://datatracker.ietf.org/doc/html/rfc7232#section-4.2",
+                "Precondition failed.",
+                json!({}),
             ),
             Self::PayloadTooLarge => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,

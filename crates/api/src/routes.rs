@@ -8,7 +8,7 @@
 use axum::Router;
 use axum::extract::FromRef;
 use axum::http::Method;
-use axum::routing::{MethodRouter, on};
+use axum::routing::{MethodRouter, delete, get, on, patch, post, put};
 use dp_auth::Policy;
 use serde_json::json;
 
@@ -18,6 +18,7 @@ use crate::auth::{
     ServiceProviderSearchPolicy, TestingPolicy,
 };
 use crate::problem::ApiError;
+use crate::state::DialogState;
 
 /// One operation: method, axum path and guarding policy.
 #[derive(Debug, Clone, Copy)]
@@ -186,14 +187,103 @@ where
     }
 }
 
+/// The handler of a built operation; `None` for one still answered by the placeholder.
+/// Each handler's extractor names the same policy as its row in [`ROUTES`].
+fn handler<S>(method: &str, path: &str) -> Option<MethodRouter<S>>
+where
+    S: Clone + Send + Sync + 'static,
+    AuthState: FromRef<S>,
+    DialogState: FromRef<S>,
+{
+    use crate::enduser as eu;
+    use crate::serviceowner as so;
+    let route = match (method, path.trim_start_matches("/api/v1/serviceowner")) {
+        ("POST", "/dialogs") => post(so::dialogs::create),
+        ("GET", "/dialoglookup") => get(so::lookup::dialog_lookup),
+        ("GET", "/dialogs/{dialogId}/actions/should-send-notification") => {
+            get(so::lookup::should_send_notification)
+        }
+        ("GET", "/dialogs") => get(so::search::search),
+        ("GET", "/dialogs/endusercontext") => get(so::search::search_end_user_context),
+        ("GET", "/dialogs/{dialogId}") => get(so::dialogs::get),
+        ("DELETE", "/dialogs/{dialogId}") => delete(so::dialogs::delete),
+        ("PUT", "/dialogs/{dialogId}") => put(so::update::put),
+        ("PATCH", "/dialogs/{dialogId}") => patch(so::update::patch),
+        ("GET", "/dialogs/{dialogId}/transmissions") => get(so::children::list_transmissions),
+        ("POST", "/dialogs/{dialogId}/transmissions") => post(so::children::create_transmission),
+        ("GET", "/dialogs/{dialogId}/transmissions/{transmissionId}") => {
+            get(so::children::get_transmission)
+        }
+        ("PUT", "/dialogs/{dialogId}/transmissions/{transmissionId}") => {
+            put(so::children::update_transmission)
+        }
+        ("GET", "/dialogs/{dialogId}/activities") => get(so::children::list_activities),
+        ("POST", "/dialogs/{dialogId}/activities") => post(so::children::create_activity),
+        ("GET", "/dialogs/{dialogId}/activities/{activityId}") => get(so::children::get_activity),
+        (
+            "POST",
+            "/dialogs/{dialogId}/activities/{activityId}/actions/updateFormSavedActivityTime",
+        ) => post(so::children::update_form_saved_activity_time),
+        ("GET", "/dialogs/{dialogId}/seenlog") => get(so::children::list_seen_log),
+        ("GET", "/dialogs/{dialogId}/context/labels") => get(so::labels::get_labels),
+        ("POST", "/dialogs/{dialogId}/context/labels") => post(so::labels::create_label),
+        ("DELETE", "/dialogs/{dialogId}/context/labels/{label}") => {
+            delete(so::labels::delete_label)
+        }
+        ("PUT", "/dialogs/{dialogId}/endusercontext/systemlabels") => {
+            put(so::labels::set_system_labels)
+        }
+        ("POST", "/dialogs/endusercontext/systemlabels/actions/bulkset") => {
+            post(so::labels::bulk_set_system_labels)
+        }
+        ("GET", "/dialogs/{dialogId}/seenlog/{seenLogId}") => get(so::children::get_seen_log),
+        ("POST", "/dialogs/{dialogId}/actions/restore") => post(so::dialogs::restore),
+        ("POST", "/dialogs/{dialogId}/actions/purge") => post(so::dialogs::purge),
+        ("POST", "/dialogs/{dialogId}/actions/freeze") => post(so::dialogs::freeze),
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}") => get(eu::dialogs::get),
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/transmissions") => {
+            get(eu::dialogs::list_transmissions)
+        }
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/transmissions/{transmissionId}") => {
+            get(eu::dialogs::get_transmission)
+        }
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/activities") => {
+            get(eu::dialogs::list_activities)
+        }
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/activities/{activityId}") => {
+            get(eu::dialogs::get_activity)
+        }
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/seenlog") => get(eu::dialogs::list_seen_log),
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/seenlog/{seenLogId}") => {
+            get(eu::dialogs::get_seen_log)
+        }
+        ("GET", "/api/v1/enduser/dialogs/{dialogId}/context/labellog") => {
+            get(eu::dialogs::list_label_log)
+        }
+        ("PUT", "/api/v1/enduser/dialogs/{dialogId}/context/systemlabels") => put(eu::labels::set),
+        ("POST", "/api/v1/enduser/dialogs/context/systemlabels/actions/bulkset") => {
+            post(eu::labels::bulk_set)
+        }
+        ("GET", "/api/v1/enduser/dialogs") => get(eu::search::search),
+        ("GET", "/api/v1/enduser/parties") => get(eu::parties::parties),
+        ("GET", "/api/v1/enduser/serviceresources") => get(eu::parties::service_resources),
+        ("GET", "/api/v1/enduser/dialoglookup") => get(eu::parties::dialog_lookup),
+        _ => return None,
+    };
+    Some(route)
+}
+
 /// The service-owner and end-user groups, built from [`ROUTES`].
 pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     AuthState: FromRef<S>,
+    DialogState: FromRef<S>,
 {
-    ROUTES.iter().fold(Router::new(), |router, r| {
+    let anonymous = Router::new().route("/api/v1/metadata/limits", get(crate::metadata::limits));
+    ROUTES.iter().fold(anonymous, |router, r| {
         let method = Method::from_bytes(r.method.as_bytes()).unwrap_or(Method::GET);
-        router.route(r.path, placeholder(method, r.policy))
+        let route = handler(r.method, r.path).unwrap_or_else(|| placeholder(method, r.policy));
+        router.route(r.path, route)
     })
 }

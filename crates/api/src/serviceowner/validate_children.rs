@@ -82,7 +82,21 @@ fn actor(errors: &mut Errors, path: &str, actor: &Actor) {
     }
 }
 
-fn attachment(errors: &mut Errors, path: &str, item: &Attachment, context: &Context) {
+/// `check_expiry`: `expiresAt` must not lie in the past: for every attachment of a create and
+/// new attachments of an update; a dialog attachment kept by an update may have expired since.
+fn attachment(
+    errors: &mut Errors,
+    path: &str,
+    item: &Attachment,
+    check_expiry: bool,
+    context: &Context,
+) {
+    if check_expiry && item.expires_at.is_some_and(|e| e < context.now) {
+        errors.add(
+            format!("{path}.expiresAt"),
+            "'ExpiresAt' must be in the future.",
+        );
+    }
     uuid_v7(
         errors,
         &format!("{path}.id"),
@@ -289,7 +303,7 @@ fn transmission(
                 format!("A transmission cannot reference itself (RelatedTransmissionId is equal to Id, '{related}')."),
             );
         }
-        if !ids.contains(&related) {
+        if !context.is_update && !ids.contains(&related) {
             errors.add(
                 path,
                 format!("Item '{related}' in 'Transmissions' does not exist."),
@@ -312,7 +326,13 @@ fn transmission(
         attachments.iter().map(|a| a.id),
     );
     for (i, a) in attachments.iter().enumerate() {
-        attachment(errors, &format!("{path}.attachments[{i}]"), a, context);
+        attachment(
+            errors,
+            &format!("{path}.attachments[{i}]"),
+            a,
+            true,
+            context,
+        );
     }
     for (i, action) in item.navigational_actions.iter().flatten().enumerate() {
         let p = format!("{path}.navigationalActions[{i}]");
@@ -402,6 +422,7 @@ fn activity(
         _ => {}
     }
     if let Some(id) = item.transmission_id
+        && !context.is_update
         && !transmission_ids.contains(&id)
     {
         errors.add(
@@ -450,7 +471,17 @@ pub fn validate(errors: &mut Errors, dto: &CreateDialog, context: &Context) {
         }
     }
     for (i, item) in dto.attachments.iter().flatten().enumerate() {
-        attachment(errors, &format!("dto.attachments[{i}]"), item, context);
+        // New attachments must not have expired; kept ones may have since (api.md §2.5).
+        let new = item
+            .id
+            .is_none_or(|id| !context.existing_attachments.contains(&id));
+        attachment(
+            errors,
+            &format!("dto.attachments[{i}]"),
+            item,
+            !context.is_update || new,
+            context,
+        );
     }
     for (i, item) in dto.gui_actions.iter().flatten().enumerate() {
         gui_action(errors, &format!("dto.guiActions[{i}]"), item, context);
@@ -463,6 +494,7 @@ pub fn validate(errors: &mut Errors, dto: &CreateDialog, context: &Context) {
         .iter()
         .flatten()
         .filter_map(|t| t.id)
+        .chain(context.existing_transmissions.iter().copied())
         .collect();
     for (i, item) in dto.transmissions.iter().flatten().enumerate() {
         transmission(
@@ -498,6 +530,9 @@ mod tests {
             is_admin: false,
             correspondence: false,
             legacy_html: false,
+            existing_transmissions: Vec::new(),
+            is_update: false,
+            existing_attachments: Vec::new(),
         };
         super::super::validate_create::validate(&dto, &context)
     }

@@ -1,6 +1,7 @@
 //! Validation of localized texts and content values (api.md §2.2 "Localization", §2.3): unique
 //! language codes after normalisation, ISO 639-1 codes, value lengths per field, and the media
-//! types each content field allows (with the legacy-HTML and correspondence scopes).
+//! types each content field allows (with the legacy-HTML and correspondence scopes), and the
+//! tags legacy HTML may use.
 
 use dp_domain::localization::{is_valid_language_code, normalize_language_code};
 
@@ -19,6 +20,106 @@ const EMBED_HTML: &str = "application/vnd.dialogporten.frontchannelembed-url;typ
 const EMBED_MARKDOWN_DEPRECATED: &str =
     "application/vnd.dialogporten.frontchannelembed+json;type=markdown";
 const EMBED_HTML_DEPRECATED: &str = "application/vnd.dialogporten.frontchannelembed+json;type=html";
+
+/// The tags legacy HTML may use (DP `FluentValidationStringExtensions.AllowedTags`).
+const HTML_TAGS: [&str; 14] = [
+    "p", "a", "br", "em", "strong", "ul", "ol", "li", "table", "thead", "tbody", "tr", "td", "th",
+];
+const HTML_MESSAGE: &str = "Value contains unsupported HTML. The following tags are supported: \
+[<p>,<a>,<br>,<em>,<strong>,<ul>,<ol>,<li>,<table>,<thead>,<tbody>,<tr>,<td>,<th>]. Tag attributes \
+are not supported except for on '<a>' which must contain a 'href' starting with 'https://'.";
+
+/// One start tag: its lower-cased name and attributes (lower-cased names, raw values).
+struct StartTag {
+    name: String,
+    attributes: Vec<(String, String)>,
+}
+
+/// Reads the start tag whose name begins at `text[0]`; returns it and the length consumed.
+fn start_tag(text: &str) -> (StartTag, usize) {
+    let end_of = |s: &str, stop: &dyn Fn(char) -> bool| s.find(stop).unwrap_or(s.len());
+    let name_len = end_of(text, &|c: char| c.is_whitespace() || c == '/' || c == '>');
+    let mut tag = StartTag {
+        name: text[..name_len].to_ascii_lowercase(),
+        attributes: Vec::new(),
+    };
+    let mut i = name_len;
+    loop {
+        let rest = &text[i..];
+        let skipped = rest.len()
+            - rest
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '/')
+                .len();
+        i += skipped;
+        let rest = &text[i..];
+        if rest.is_empty() {
+            return (tag, i);
+        }
+        if rest.starts_with('>') {
+            return (tag, i + 1);
+        }
+        let len = end_of(rest, &|c: char| c.is_whitespace() || "=>/".contains(c)).max(1);
+        let name = rest[..len].to_ascii_lowercase();
+        i += len;
+        let after = text[i..].trim_start();
+        let mut value = String::new();
+        if let Some(after_eq) = after.strip_prefix('=') {
+            let value_text = after_eq.trim_start();
+            let start = text.len() - value_text.len();
+            let (raw, consumed) = match value_text.chars().next() {
+                Some(quote @ ('"' | '\'')) => {
+                    let inner = &value_text[1..];
+                    let close = inner.find(quote).unwrap_or(inner.len());
+                    (&inner[..close], (close + 2).min(value_text.len()))
+                }
+                _ => {
+                    let len = end_of(value_text, &|c: char| c.is_whitespace() || c == '>');
+                    (&value_text[..len], len)
+                }
+            };
+            value = raw.to_owned();
+            i = start + consumed;
+        }
+        tag.attributes.push((name, value));
+    }
+}
+
+/// DP's `HtmlAgilityPackCheck`: every element is one of [`HTML_TAGS`] without attributes,
+/// except `<a>`, which has exactly an `href` starting with `https://`. Closing tags, comments
+/// and declarations are not elements; a `<` not followed by a letter is text.
+fn is_supported_html(html: &str) -> bool {
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        if let Some(comment) = after.strip_prefix("!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
+        if after.starts_with(['!', '?', '/']) {
+            rest = after.find('>').map_or("", |end| &after[end + 1..]);
+            continue;
+        }
+        if !after.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            rest = after;
+            continue;
+        }
+        let (tag, consumed) = start_tag(after);
+        if !HTML_TAGS.contains(&tag.name.as_str()) {
+            return false;
+        }
+        let valid = if tag.name == "a" {
+            matches!(tag.attributes.as_slice(), [(name, value)]
+                if name == "href" && value.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("https://")))
+        } else {
+            tag.attributes.is_empty()
+        };
+        if !valid {
+            return false;
+        }
+        rest = &after[consumed..];
+    }
+    true
+}
 
 /// `IsValidHttpsUrl`: absolute with the `https` scheme.
 pub(super) fn is_https_url(value: &str) -> bool {
@@ -122,7 +223,12 @@ fn content_value(
         errors.not_empty(&format!("{path}.mediaType"), "MediaType");
     }
     if !allowed.contains(&media_type) {
-        let list: Vec<String> = allowed.iter().map(|t| format!("'{t}'")).collect();
+        // DP leaves the deprecated aliases out of the list it names.
+        let list: Vec<String> = allowed
+            .iter()
+            .filter(|t| ![EMBED_MARKDOWN_DEPRECATED, EMBED_HTML_DEPRECATED].contains(t))
+            .map(|t| format!("'{t}'"))
+            .collect();
         errors.add(
             format!("{path}.mediaType"),
             format!(
@@ -142,6 +248,13 @@ fn content_value(
         kind.max
     };
     localizations(errors, &format!("{path}.value"), items, max);
+    if media_type == "text/html" {
+        for (i, item) in items.iter().enumerate() {
+            if item.value.as_deref().is_some_and(|v| !is_supported_html(v)) {
+                errors.add(format!("{path}.value[{i}]"), HTML_MESSAGE);
+            }
+        }
+    }
     if kind.embeddable {
         for (i, item) in items.iter().enumerate() {
             if item.value.as_deref().is_some_and(|v| !is_https_url(v)) {
@@ -227,4 +340,36 @@ pub(super) fn transmission_content(
         ),
     ];
     content_fields(errors, path, &fields, context);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_html_allows_the_supported_tags_only() {
+        for html in [
+            "plain text, 1 < 2",
+            "<p>Hei <STRONG>du</STRONG><br/><em>!</em></p><!-- <script> -->",
+            "<a href=\"https://example.com/?a=1&b=2\">lenke</a>",
+            "<a HREF='HTTPS://example.com'>lenke</a>",
+            "<ul><li>1</li></ul><ol><li>2</li></ol>",
+            "<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>",
+        ] {
+            assert!(is_supported_html(html), "{html}");
+        }
+        for html in [
+            "<script>alert(1)</script>",
+            "<div>x</div>",
+            "<p class=\"x\">x</p>",
+            "<br clear>",
+            "<a>no href</a>",
+            "<a href=\"http://example.com\">x</a>",
+            "<a href=\"https://example.com\" target=\"_blank\">x</a>",
+            "<a href=https://x.no onclick=alert(1)>x</a>",
+            "<p>ok</p><img src=\"https://x.no/i.png\">",
+        ] {
+            assert!(!is_supported_html(html), "{html}");
+        }
+    }
 }

@@ -29,6 +29,15 @@ pub struct Context {
     pub correspondence: bool,
     /// The caller has `digdir:dialogporten.serviceprovider.legacyhtml`: HTML media types allowed.
     pub legacy_html: bool,
+    /// Transmissions the dialog has already (updates): related ids and activity
+    /// `transmissionId`s may name them as well as the request's own.
+    pub existing_transmissions: Vec<Uuid>,
+    /// PUT/PATCH rather than create: references to transmissions are checked by the handler
+    /// (422, api.md §2.5), the stored `visibleFrom` bounds `dueAt` for admins too, and only
+    /// new attachments must not have expired.
+    pub is_update: bool,
+    /// Dialog attachments the dialog has already (updates).
+    pub existing_attachments: Vec<Uuid>,
 }
 
 /// `DateTimeOffset.ToString("o")` for a UTC time: seven fractional digits and `+00:00`.
@@ -256,12 +265,19 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
             errors.add("dto.expiresAt", "'ExpiresAt' must be after 'VisibleFrom'.");
         }
     }
-    // Dropped for admins: Altinn apps have no such restriction (DP comment).
+    // Create: dropped for admins, Altinn apps have no such restriction (DP comment). Update:
+    // DP's update validator compares with the stored visibleFrom for everyone.
     if let (Some(due), Some(visible)) = (dto.due_at, dto.visible_from)
         && due < visible
-        && !context.is_admin
     {
-        errors.add("dto.dueAt", "'DueAt' must be after 'VisibleFrom'.");
+        if context.is_update {
+            errors.add(
+                "dto.dueAt",
+                "DueAt must be greater than or equal to VisibleFrom.",
+            );
+        } else if !context.is_admin {
+            errors.add("dto.dueAt", "'DueAt' must be after 'VisibleFrom'.");
+        }
     }
 
     let tags = dto.search_tags.iter().flatten();
@@ -369,6 +385,9 @@ mod tests {
             is_admin: false,
             correspondence: false,
             legacy_html: false,
+            existing_transmissions: Vec::new(),
+            is_update: false,
+            existing_attachments: Vec::new(),
         }
     }
 

@@ -1,0 +1,66 @@
+//! Who the end user is and what they may do, from the registry's embedded Altinn
+//! Authorization (authz.md §3): the subject URN, authentication level, list authorization
+//! and per-dialog decisions.
+
+use dp_auth::Principal;
+use dp_authz::access::EmbeddedAuthorization;
+use dp_authz::dialog_access::{
+    DetailsAuthorization, ListAuthorization, details_authorization, list_authorization,
+    minimum_authentication_level,
+};
+use dp_domain::dialog::Dialog;
+
+use crate::problem::ApiError;
+use crate::state::DialogState;
+
+/// The end user of a request.
+#[derive(Debug, Clone)]
+pub struct EndUserSubject {
+    /// `urn:altinn:person:identifier-no:…`, `urn:altinn:systemuser:uuid:…` or
+    /// `urn:altinn:person:idporten-email:…`, lower case.
+    pub urn: String,
+    pub authentication_level: u8,
+}
+
+impl EndUserSubject {
+    pub fn of(principal: &Principal) -> Result<Self, ApiError> {
+        let urn = principal
+            .user_id()
+            .map(|id| id.to_string().to_lowercase())
+            .ok_or_else(|| ApiError::forbidden("Forbidden", "Forbidden"))?;
+        Ok(Self {
+            urn,
+            authentication_level: principal.authentication_level().unwrap_or(0),
+        })
+    }
+
+    /// What the user may list, constrained to the given parties and resources.
+    pub fn list(
+        &self,
+        state: &DialogState,
+        parties: &[String],
+        resources: &[String],
+    ) -> ListAuthorization {
+        let embedded = EmbeddedAuthorization::new(&state.registry);
+        list_authorization(&embedded, &state.registry, &self.urn, parties, resources)
+    }
+
+    /// The PDP's decisions on every action of `dialog`.
+    pub fn details(&self, state: &DialogState, dialog: &Dialog) -> DetailsAuthorization {
+        let embedded = EmbeddedAuthorization::new(&state.registry);
+        details_authorization(&embedded, &self.urn, dialog)
+    }
+
+    /// 403 `Altinn authentication level too low.` below the resource's minimum (authz.md §3.7).
+    pub fn check_level(&self, state: &DialogState, dialog: &Dialog) -> Result<(), ApiError> {
+        if self.authentication_level
+            < minimum_authentication_level(&state.registry, &dialog.service_resource)
+        {
+            return Err(ApiError::forbidden(
+                "Forbidden",
+                "Altinn authentication level too low.",
+            ));
+        }
+        Ok(())
+    }
+}

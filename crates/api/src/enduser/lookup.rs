@@ -1,0 +1,238 @@
+//! `GET /api/v1/enduser/dialoglookup?instanceRef=` (api.md §1, §4.8): the dialog an instance
+//! reference names, with the evidence of the caller's right to it (DP
+//! `GetDialogLookupQuery` + `IdentifierLookupAuthorizationResolver`).
+//!
+//! Order: an unparseable reference is 400; no (undeleted) dialog is 404; a caller without a
+//! role, access package, resource delegation or instance delegation on the dialog's party and
+//! resource is 403. The evidence comes from Access Management's authorized parties for the
+//! dialog's party (all include flags): role and package subjects that the resource's rules name,
+//! a resource delegation of the resource, an instance delegation of the answered reference.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use dp_authz::access::{
+    AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
+};
+use dp_authz::dialog_access::dialog_instance_refs;
+use dp_authz::registry::RESOURCE_PREFIX;
+use dp_domain::dialog::Dialog;
+use dp_domain::enums::{DeletedFilter, IdentifierLookupGrantType};
+use dp_domain::instance_ref::InstanceRef;
+use dp_store::DialogQuery;
+use dp_store::dialogs::{Order, OrderKey};
+use serde_json::{Value, json};
+
+use super::access::EndUserSubject;
+use super::parties::{names, subject_metadata};
+use super::presentation::{accepted_languages, prune_localizations};
+use crate::auth::EndUser;
+use crate::problem::ApiError;
+use crate::query::Query;
+use crate::serviceowner::common::ok_json;
+use crate::state::DialogState;
+
+const INVALID_REFERENCE: &str = "InstanceRef must be a supported identifier: 'urn:altinn:instance-id:{partyId}/{uuid}', 'urn:altinn:correspondence-id:{uuid}' or 'urn:altinn:dialog-id:{uuid}'.";
+
+/// A parsed instance reference, lower case (DP `InstanceRef`).
+/// The reference the answer names: the request's, except that a dialog id is answered with the
+/// dialog's app instance, else its correspondence, when it has one (DP `ResolveOutputInstanceRef`).
+fn output_reference(request: &InstanceRef, dialog: &Dialog) -> String {
+    if let InstanceRef::Labelled(reference) = request {
+        return reference.clone();
+    }
+    let refs = dialog_instance_refs(dialog);
+    refs.iter()
+        .find(|r| r.starts_with("urn:altinn:instance-id:"))
+        .or_else(|| {
+            refs.iter()
+                .find(|r| r.starts_with("urn:altinn:correspondence-id:"))
+        })
+        .cloned()
+        .unwrap_or_else(|| request.value())
+}
+
+fn not_found(raw: &str) -> ApiError {
+    ApiError::NotFound(BTreeMap::from([(
+        "InstanceRef".to_owned(),
+        vec![format!(
+            "Entity 'InstanceRef' with the following key(s) was not found: ({raw})."
+        )],
+    )]))
+}
+
+/// `V1CommonIdentifierLookup_IdentifierLookupAuthorizationEvidence`, or `None` without access.
+fn evidence(
+    state: &DialogState,
+    subject: &EndUserSubject,
+    dialog: &Dialog,
+    reference: &str,
+    languages: &[String],
+) -> Option<Value> {
+    let embedded = EmbeddedAuthorization::new(&state.registry);
+    let parties = embedded.authorized_parties(&AuthorizedPartiesRequest::everything(
+        &subject.urn,
+        vec![dialog.party.clone()],
+    ));
+    let flat: Vec<&AuthorizedPartyDto> = parties
+        .iter()
+        .flat_map(|p| std::iter::once(p).chain(&p.subunits))
+        .collect();
+    let party = flat
+        .into_iter()
+        .find(|p| p.party_urn().eq_ignore_ascii_case(&dialog.party))?;
+    let resource = dialog.service_resource.to_lowercase();
+    let bare = resource.strip_prefix(RESOURCE_PREFIX).unwrap_or(&resource);
+    // Role and package subjects the resource's rules name (SubjectResource, authz.md §3.8).
+    let rule_subjects: BTreeSet<String> = state
+        .registry
+        .resource(bare)
+        .into_iter()
+        .flat_map(|r| &r.rules)
+        .flat_map(|rule| rule.subjects.iter().map(|s| s.to_lowercase()))
+        .collect();
+    let held: BTreeSet<String> = party
+        .authorized_roles
+        .iter()
+        .map(|r| format!("urn:altinn:rolecode:{}", r.to_lowercase()))
+        .chain(
+            party
+                .authorized_access_packages
+                .iter()
+                .map(|p| format!("urn:altinn:accesspackage:{}", p.to_lowercase())),
+        )
+        .filter(|s| rule_subjects.contains(s))
+        .collect();
+    let mut items = Vec::new();
+    let (mut via_role, mut via_package) = (false, false);
+    for subject in &held {
+        let grant = if subject.starts_with("urn:altinn:rolecode:") {
+            via_role = true;
+            IdentifierLookupGrantType::Role
+        } else {
+            via_package = true;
+            IdentifierLookupGrantType::AccessPackage
+        };
+        let (name, links) = subject_metadata(subject, languages);
+        items.push(json!({
+            "grantType": grant.as_str(),
+            "subject": subject,
+            "name": name,
+            "links": links,
+        }));
+    }
+    let via_resource = party
+        .authorized_resources
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(bare));
+    if via_resource {
+        items.push(json!({
+            "grantType": IdentifierLookupGrantType::ResourceDelegation.as_str(),
+            "subject": dialog.service_resource,
+        }));
+    }
+    let via_instance = party.authorized_instances.iter().any(|i| {
+        i.resource_id.eq_ignore_ascii_case(bare)
+            && !i.instance_ref.trim().is_empty()
+            && i.instance_ref.eq_ignore_ascii_case(reference)
+    });
+    if via_instance {
+        items.push(json!({
+            "grantType": IdentifierLookupGrantType::InstanceDelegation.as_str(),
+            "subject": reference,
+        }));
+    }
+    (via_role || via_package || via_resource || via_instance).then(|| {
+        json!({
+            "currentAuthenticationLevel": subject.authentication_level,
+            "viaRole": via_role,
+            "viaAccessPackage": via_package,
+            "viaResourceDelegation": via_resource,
+            "viaInstanceDelegation": via_instance,
+            "evidence": items,
+        })
+    })
+}
+
+/// `GET /api/v1/enduser/dialoglookup?instanceRef=`
+pub async fn dialog_lookup(
+    caller: EndUser,
+    State(state): State<DialogState>,
+    query: Query,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let raw = query.get("instanceRef").unwrap_or_default().to_owned();
+    let Some(reference) = InstanceRef::parse(&raw) else {
+        return Err(ApiError::validation("InstanceRef", INVALID_REFERENCE));
+    };
+    let subject = EndUserSubject::of(&caller.principal)?;
+    let found = match &reference {
+        InstanceRef::Dialog(id) => {
+            let id = *id;
+            state
+                .run(move |store| store.get_dialog(id))
+                .await?
+                .map(|s| s.dialog)
+        }
+        InstanceRef::Labelled(label) => {
+            // The newest dialog carrying the label, in either app-instance spelling.
+            let query = DialogQuery {
+                authorized_pairs: Some(Vec::new()),
+                authorized_instances: vec![label.clone()],
+                deleted: Some(DeletedFilter::Exclude),
+                order: vec![Order {
+                    key: OrderKey::Id,
+                    descending: true,
+                }],
+                limit: 1,
+                ..DialogQuery::default()
+            };
+            state
+                .run(move |store| store.search_dialogs(&query))
+                .await?
+                .into_iter()
+                .next()
+        }
+    };
+    let Some(dialog) = found.filter(|d| !d.is_deleted()) else {
+        return Err(not_found(raw.trim()));
+    };
+    let output = output_reference(&reference, &dialog);
+    let languages = accepted_languages(&headers);
+    let Some(evidence) = evidence(&state, &subject, &dialog, &output, &languages) else {
+        return Err(ApiError::forbidden("Forbidden", "Forbidden"));
+    };
+    let registry = &state.registry;
+    let owner = registry.service_owner_by_code(&dialog.org);
+    let resource = registry.resource(&dialog.service_resource);
+    let mut body = json!({
+        "dialogId": dialog.id,
+        "instanceRef": output,
+        "party": dialog.party,
+        "serviceOwner": {
+            "code": dialog.org,
+            "orgNumber": owner.map(|o| o.org_number.clone()).unwrap_or_default(),
+            "name": owner.map_or_else(|| names(&BTreeMap::new(), &dialog.org), |o| names(&o.name, &o.org_code)),
+        },
+        "serviceResource": {
+            "id": dialog.service_resource,
+            "isDelegable": resource.is_some(),
+            "minimumAuthenticationLevel": resource.map_or(
+                dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
+                |r| r.minimum_authentication_level,
+            ),
+            "name": resource.map_or_else(
+                || names(&BTreeMap::new(), &dialog.service_resource),
+                |r| names(&r.title, &r.identifier),
+            ),
+        },
+        "authorizationEvidence": evidence,
+    });
+    if let Some(title) = &dialog.content.title {
+        body["title"] = serde_json::to_value(&title.value).unwrap_or(Value::Null);
+    }
+    prune_localizations(&mut body, &languages);
+    Ok(ok_json(&body, None))
+}

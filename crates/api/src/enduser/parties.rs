@@ -1,0 +1,502 @@
+//! `GET /api/v1/enduser/parties` and `GET /api/v1/enduser/serviceresources` (authz.md §3.3,
+//! §3.4), and the role and access-package metadata they and the dialog lookup show.
+//!
+//! * Parties: Access Management's authorized parties with every include flag off, not
+//!   flattened (authz.md §3.3). With the flags off AM lists no roles, so `hasKeyRole`,
+//!   `isMainAdministrator` and `isAccessManager` are false, as in DP today.
+//! * Service resources: the union of the resources the caller may list over the requested
+//!   parties (all of them without a filter), always pruned to the (party, resource) pairs some
+//!   dialog refers to (§3.4 step 5, forced for this endpoint), each as the metadata item of the
+//!   public catalogue (`V1CommonServiceResourceMetadata_ServiceResourceMetadataItem`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use dp_authz::Registry;
+use dp_authz::access::{
+    AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
+};
+use dp_authz::registry::RESOURCE_PREFIX;
+use dp_domain::enums::DeletedFilter;
+use dp_store::DialogQuery;
+use serde_json::{Value, json};
+
+use super::access::EndUserSubject;
+use super::presentation::{accepted_languages, prune_localizations};
+use crate::auth::EndUser;
+use crate::metadata::{MAX_END_USER_PARTY_FILTER_VALUES, require_json_accept};
+use crate::problem::ApiError;
+use crate::serviceowner::common::ok_json;
+use crate::serviceowner::validate_create::is_valid_party;
+use crate::state::DialogState;
+
+pub use super::lookup::dialog_lookup;
+
+/// Where the metadata links of the embedded Altinn point: the tt02 platform, whose Resource
+/// Registry and Access Management metadata APIs the links follow (DP `MetadataLinkProvider`).
+pub const ALTINN_BASE_URL: &str = "https://platform.tt02.altinn.no/";
+
+/// Role codes that make `hasKeyRole` (authz.md §3.2).
+const KEY_ROLES: &[&str] = &["DAGL", "LEDE", "INNH", "DTPR", "DTSO", "BEST"];
+
+/// Display names of the common Altinn 2 / ER role codes (Access Management's role metadata).
+const ROLE_NAMES: &[(&str, &str, &str, &str)] = &[
+    // (code, nb, nn, en)
+    ("dagl", "Daglig leder", "Dagleg leiar", "Managing director"),
+    (
+        "lede",
+        "Styrets leder",
+        "Styrets leiar",
+        "Chair of the board",
+    ),
+    ("innh", "Innehaver", "Innehavar", "Owner"),
+    (
+        "dtpr",
+        "Deltaker delt ansvar",
+        "Deltakar delt ansvar",
+        "Partner with shared liability",
+    ),
+    (
+        "dtso",
+        "Deltaker fullt ansvar",
+        "Deltakar fullt ansvar",
+        "Partner with full liability",
+    ),
+    (
+        "best",
+        "Bestyrende reder",
+        "Bestyrande reiar",
+        "Managing shipowner",
+    ),
+    ("priv", "Privatperson", "Privatperson", "Private person"),
+    (
+        "hadm",
+        "Hovedadministrator",
+        "Hovudadministrator",
+        "Main administrator",
+    ),
+    (
+        "admai",
+        "Tilgangsstyring",
+        "Tilgangsstyring",
+        "Access manager",
+    ),
+    (
+        "utinn",
+        "Utfyller/Innsender",
+        "Utfyllar/Innsendar",
+        "Reporter/sender",
+    ),
+    (
+        "regna",
+        "Regnskapsmedarbeider",
+        "Rekneskapsmedarbeidar",
+        "Accounting employee",
+    ),
+];
+
+fn localizations<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    Value::Array(
+        pairs
+            .into_iter()
+            .map(|(language, value)| json!({ "languageCode": language, "value": value }))
+            .collect(),
+    )
+}
+
+/// `BTreeMap` of names by language as a localization list; `fallback` (as `nb`) when empty
+/// (DP `ToLocalizationDtos`).
+pub fn names(map: &BTreeMap<String, String>, fallback: &str) -> Value {
+    if map.is_empty() {
+        return localizations([("nb", fallback)]);
+    }
+    localizations(map.iter().map(|(l, v)| (l.as_str(), v.as_str())))
+}
+
+/// A stable UUID-shaped id from a name (the embedded registry has no role GUIDs of its own).
+fn synthetic_uuid(name: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest.as_ref()[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
+/// Name and metadata link of a rule subject (`urn:altinn:rolecode:…` or
+/// `urn:altinn:accesspackage:…`), with names pruned to `languages`.
+pub fn subject_metadata(subject: &str, languages: &[String]) -> (Value, Value) {
+    let subject = subject.to_lowercase();
+    let (mut name, link) = if let Some(code) = subject.strip_prefix("urn:altinn:rolecode:") {
+        let name = match ROLE_NAMES.iter().find(|(c, ..)| *c == code) {
+            Some((_, nb, nn, en)) => localizations([("nb", *nb), ("nn", *nn), ("en", *en)]),
+            None => localizations([("nb", code.to_uppercase().as_str())]),
+        };
+        let link = format!(
+            "{ALTINN_BASE_URL}accessmanagement/api/v1/meta/info/roles/{}",
+            synthetic_uuid(&subject)
+        );
+        (name, link)
+    } else {
+        let code = subject.rsplit(':').next().unwrap_or_default();
+        let link = format!(
+            "{ALTINN_BASE_URL}accessmanagement/api/v1/meta/info/accesspackages/package/urn/{}",
+            url::form_urlencoded::byte_serialize(subject.as_bytes()).collect::<String>()
+        );
+        (localizations([("nb", code)]), link)
+    };
+    prune_localizations(&mut name, languages);
+    (name, json!({ "metadata": link }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parties
+
+/// The date of birth in a Norwegian national identity number (authz.md §5): D-numbers add 40 to
+/// the day, H-numbers 40 to the month, Tenor's synthetic persons 80 to the month; the century
+/// comes from the individual number. `None` when the digits do not make a date.
+pub fn date_of_birth(pid: &str) -> Option<String> {
+    if pid.len() != 11 || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| pid[range].parse::<u32>().ok();
+    let mut day = number(0..2)?;
+    let mut month = number(2..4)?;
+    let year = number(4..6)?;
+    let individual = number(6..9)?;
+    if day > 40 {
+        day -= 40;
+    }
+    if month > 80 {
+        month -= 80;
+    } else if month > 40 {
+        month -= 40;
+    }
+    let century = match individual {
+        0..=499 => 1900,
+        500..=749 if year >= 54 => 1800,
+        500..=999 if year <= 39 => 2000,
+        900..=999 if year >= 40 => 1900,
+        _ => return None,
+    };
+    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(century + year).ok()?,
+        month,
+        u8::try_from(day).ok()?,
+    )
+    .ok()?;
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    ))
+}
+
+/// `V1AccessManagementQueriesGetParties_AuthorizedParty` (DP `AuthorizedPartiesHelper` +
+/// `GetPartiesQueryMapper`).
+fn party_view(dto: &AuthorizedPartyDto, subject: &str) -> Value {
+    let party = dto.party_urn();
+    let has_role = |codes: &[&str]| {
+        dto.authorized_roles
+            .iter()
+            .any(|r| codes.iter().any(|c| r.eq_ignore_ascii_case(c)))
+    };
+    let mut value = json!({
+        "party": party,
+        "partyUuid": dto.party_uuid,
+        "partyId": dto.party_id,
+        "name": dto.name,
+        "partyType": dto.party_type,
+        "isDeleted": dto.is_deleted,
+        "hasKeyRole": has_role(KEY_ROLES),
+        "isCurrentEndUser": party.eq_ignore_ascii_case(subject),
+        "isMainAdministrator": has_role(&["HADM"]),
+        "isAccessManager": has_role(&["ADMAI"]),
+        "hasOnlyAccessToSubParties": dto.only_hierarchy_element_with_no_access,
+        "subParties": dto.subunits.iter().map(|s| party_view(s, subject)).collect::<Vec<_>>(),
+    });
+    let birth = dto.date_of_birth.clone().or_else(|| {
+        (dto.party_type == "Person")
+            .then(|| dto.person_id.as_deref().and_then(date_of_birth))
+            .flatten()
+    });
+    if let Some(birth) = birth {
+        value["dateOfBirth"] = Value::String(birth);
+    }
+    value
+}
+
+/// The caller's own party when the registry does not list it: a person or an e-mail user with
+/// stable synthetic ids and no rights.
+fn unlisted_self(registry: &Registry, subject: &str) -> Option<AuthorizedPartyDto> {
+    let (party_type, person_id, email_id) =
+        if let Some(pid) = subject.strip_prefix("urn:altinn:person:identifier-no:") {
+            ("Person", Some(pid.to_owned()), None)
+        } else if let Some(email) = subject.strip_prefix("urn:altinn:person:idporten-email:") {
+            ("SelfIdentified", None, Some(email.to_owned()))
+        } else {
+            return None;
+        };
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, subject.as_bytes());
+    let number = u32::from_be_bytes([
+        digest.as_ref()[16],
+        digest.as_ref()[17],
+        digest.as_ref()[18],
+        digest.as_ref()[19],
+    ]);
+    Some(AuthorizedPartyDto {
+        party_uuid: synthetic_uuid(subject),
+        name: registry
+            .name_of(subject)
+            .map(str::to_owned)
+            .or_else(|| email_id.clone())
+            .unwrap_or_default(),
+        organization_number: None,
+        parent_id: None,
+        person_id,
+        date_of_birth: None,
+        party_id: 50_000_000 + i64::from(number % 90_000_000),
+        email_id,
+        party_type: party_type.to_owned(),
+        unit_type: None,
+        is_deleted: false,
+        only_hierarchy_element_with_no_access: false,
+        authorized_access_packages: Vec::new(),
+        authorized_resources: Vec::new(),
+        authorized_roles: Vec::new(),
+        authorized_instances: Vec::new(),
+        subunits: Vec::new(),
+    })
+}
+
+/// `GET /api/v1/enduser/parties`
+pub async fn parties(
+    caller: EndUser,
+    State(state): State<DialogState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require_json_accept(&headers)?;
+    let subject = EndUserSubject::of(&caller.principal)?;
+    let embedded = EmbeddedAuthorization::new(&state.registry);
+    // All include flags off, no filter, nested (authz.md §3.3).
+    let request = AuthorizedPartiesRequest {
+        subject: subject.urn.clone(),
+        ..AuthorizedPartiesRequest::default()
+    };
+    let mut found = embedded.authorized_parties(&request);
+    // A person or e-mail user always appears as themselves (authz.md §3.3, §6.2), even when
+    // the registry does not list their party.
+    if !subject
+        .urn
+        .starts_with(dp_authz::registry::SYSTEM_USER_PREFIX)
+        && !found
+            .iter()
+            .any(|p| p.party_urn().eq_ignore_ascii_case(&subject.urn))
+        && let Some(own) = unlisted_self(&state.registry, &subject.urn)
+    {
+        found.insert(0, own);
+    }
+    let parties: Vec<Value> = found.iter().map(|p| party_view(p, &subject.urn)).collect();
+    Ok(ok_json(&json!({ "authorizedParties": parties }), None))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorized service resources
+
+/// `V1CommonServiceResourceMetadata_ServiceResourceMetadataItem` for a registry resource
+/// (DP `ServiceResourceMetadataItemBuilder`), names pruned to `languages`.
+pub fn resource_item(registry: &Registry, resource: &str, languages: &[String]) -> Value {
+    let lower = resource.to_lowercase();
+    let id = lower.strip_prefix(RESOURCE_PREFIX).unwrap_or(&lower);
+    let known = registry.resource(id);
+    let owner = known.and_then(|r| registry.service_owner_by_code(&r.owner));
+    let code = known.map(|r| r.owner.clone()).unwrap_or_default();
+    let mut name = known.map_or_else(|| names(&BTreeMap::new(), id), |r| names(&r.title, id));
+    prune_localizations(&mut name, languages);
+    let mut owner_name = owner.map_or_else(
+        || names(&BTreeMap::new(), &code),
+        |o| names(&o.name, &o.org_code),
+    );
+    prune_localizations(&mut owner_name, languages);
+    let subjects: BTreeSet<String> = known
+        .into_iter()
+        .flat_map(|r| &r.rules)
+        .flat_map(|rule| rule.subjects.iter().map(|s| s.to_lowercase()))
+        .collect();
+    let items = |prefix: &str| -> Vec<Value> {
+        let mut items: Vec<(String, Value)> = subjects
+            .iter()
+            .filter(|s| s.starts_with(prefix))
+            .map(|s| {
+                let (name, links) = subject_metadata(s, languages);
+                let sort = name[0]["value"].as_str().unwrap_or_default().to_lowercase();
+                (sort, json!({ "urn": s, "name": name, "links": links }))
+            })
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        items.into_iter().map(|(_, v)| v).collect()
+    };
+    let resource_type = known
+        .and_then(|r| serde_json::to_value(r.resource_type).ok())
+        .unwrap_or_else(|| json!(""));
+    json!({
+        "serviceResource": {
+            "id": id,
+            "resourceType": resource_type,
+            "status": if known.is_some() { "Completed" } else { "" },
+            "isDelegable": known.is_some(),
+            "minimumAuthenticationLevel": known.map_or(
+                dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
+                |r| r.minimum_authentication_level,
+            ),
+            "name": name,
+            "links": {
+                "metadata": format!("{ALTINN_BASE_URL}resourceregistry/api/v1/resource/{id}"),
+            },
+        },
+        "roles": items("urn:altinn:rolecode:"),
+        "accessPackages": items("urn:altinn:accesspackage:"),
+        "serviceOwner": {
+            "orgNumber": owner.map(|o| o.org_number.clone()).unwrap_or_default(),
+            "code": code,
+            "name": owner_name,
+        },
+    })
+}
+
+/// The `party` values of the query, blank ones included (a blank filter is an invalid one, not
+/// an absent one: DP's `SearchAuthorizedServiceResourcesQueryValidator`).
+fn party_filter(raw: Option<&str>) -> Option<Vec<String>> {
+    let values: Vec<String> = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .filter(|(key, _)| key.eq_ignore_ascii_case("party"))
+        .map(|(_, value)| value.into_owned())
+        .collect();
+    (!values.is_empty()).then_some(values)
+}
+
+const PARTIES_MESSAGE: &str = "'Parties' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
+'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', or 'urn:altinn:person:legacy-selfidentified:{username}'with valid values, respectively.";
+
+fn validate_parties(parties: &[String]) -> Result<(), ApiError> {
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if parties.len() > MAX_END_USER_PARTY_FILTER_VALUES {
+        errors.insert(
+            "Parties.Length".into(),
+            vec![format!(
+                "'Parties Length' must be between 1 and {MAX_END_USER_PARTY_FILTER_VALUES}. You entered {}.",
+                parties.len()
+            )],
+        );
+    }
+    for (i, party) in parties.iter().enumerate() {
+        if !is_valid_party(&party.trim().to_lowercase()) {
+            errors.insert(format!("Parties[{i}]"), vec![PARTIES_MESSAGE.into()]);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// `GET /api/v1/enduser/serviceresources?party=`
+pub async fn service_resources(
+    caller: EndUser,
+    State(state): State<DialogState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let filter = party_filter(raw.as_deref());
+    if let Some(parties) = &filter {
+        validate_parties(parties)?;
+    }
+    let subject = EndUserSubject::of(&caller.principal)?;
+    let parties: Vec<String> = filter
+        .unwrap_or_default()
+        .iter()
+        .map(|p| p.trim().to_lowercase())
+        .collect();
+    let list = subject.list(&state, &parties, &[]);
+    // Forced pruning: only (party, resource) pairs some dialog refers to.
+    let pairs = list.pairs();
+    let referenced = state
+        .run(move |store| {
+            let mut referenced = BTreeSet::new();
+            for (party, resource) in pairs {
+                if referenced.contains(&resource) {
+                    continue;
+                }
+                let query = DialogQuery {
+                    parties: vec![party],
+                    service_resources: vec![resource.clone()],
+                    deleted: Some(DeletedFilter::Include),
+                    limit: 1,
+                    ..DialogQuery::default()
+                };
+                if !store.search_dialogs(&query)?.is_empty() {
+                    referenced.insert(resource);
+                }
+            }
+            Ok::<_, dp_store::StoreError>(referenced)
+        })
+        .await?;
+    let languages = accepted_languages(&headers);
+    let mut items: Vec<(String, Value)> = referenced
+        .iter()
+        .map(|resource| {
+            let item = resource_item(&state.registry, resource, &languages);
+            let sort = item["serviceResource"]["name"][0]["value"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase();
+            (sort, item)
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
+    Ok(ok_json(&json!({ "items": items }), None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_of_birth_follow_the_number_rules() {
+        // Tenor (+80 on the month), 1900s by individual number 900–999.
+        assert_eq!(date_of_birth("08844397713").as_deref(), Some("1943-04-08"));
+        assert_eq!(date_of_birth("08895699684").as_deref(), Some("1956-09-08"));
+        // NAV/Dolly (+40 on the month), D-number (+40 on the day).
+        assert_eq!(date_of_birth("08454397713").as_deref(), Some("1943-05-08"));
+        assert_eq!(date_of_birth("48044312345").as_deref(), Some("1943-04-08"));
+        // Individual numbers 500–999 with a year ≤ 39 are the 2000s; 500–749 with ≥ 54 the 1800s.
+        assert_eq!(date_of_birth("01011055555").as_deref(), Some("2010-01-01"));
+        assert_eq!(date_of_birth("01019060012").as_deref(), Some("1890-01-01"));
+        assert_eq!(date_of_birth("01014412345").as_deref(), Some("1944-01-01"));
+        assert_eq!(date_of_birth("31029912345"), None, "no 31 February");
+        assert_eq!(date_of_birth("0101"), None);
+    }
+
+    #[test]
+    fn role_metadata_has_names_and_links() {
+        let (name, links) = subject_metadata("urn:altinn:rolecode:DAGL", &["en".into()]);
+        assert_eq!(
+            name,
+            json!([{ "languageCode": "en", "value": "Managing director" }])
+        );
+        assert!(links["metadata"].as_str().unwrap_or_default().starts_with(
+            "https://platform.tt02.altinn.no/accessmanagement/api/v1/meta/info/roles/"
+        ));
+        let (name, _) = subject_metadata("urn:altinn:accesspackage:skatt-naering", &[]);
+        assert_eq!(
+            name,
+            json!([{ "languageCode": "nb", "value": "skatt-naering" }])
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! `GET /api/v1/enduser/dialogs` (api.md §3.2–3.4, §4.9; authz.md §3.4, §3.7): the dialogs an
+//! end user may list, with the service-owner search's filters minus the service-owner ones
+//! (`endUserId`, `deleted`, `visibleAfter/Before`, `serviceOwnerLabels`) plus `org`.
+//!
+//! Implicit filters: visible (`visibleFrom` ≤ now or unset), not expired, not deleted, and
+//! `(party, resource)` listed for the user or the dialog named by one of their instance
+//! delegations. Nothing authorized is an empty page. Items are the service-owner list item
+//! without what end users never see, with the non-sensitive title and summary when the user's
+//! authentication level is below the resource's minimum, localizations pruned to the
+//! `Accept-Language` header and other people's identity numbers masked.
+//!
+//! Free text runs on the store's FTS5 index with one tokenizer for every language, so
+//! `searchLanguageCode` is validated but does not change what matches. DP answers 422 when a
+//! free-text search runs past its statement timeout; here a search is refused up front as too
+//! broad when it would have to be checked against more authorized `(party, resource)` pairs
+//! than [`MAX_FREE_TEXT_PAIRS`] without a `contentUpdatedAfter` bound, and any search with
+//! more pairs than [`MAX_PAIRS`] (the statement would pass SQLite's bound-parameter limit).
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use dp_authz::dialog_access::minimum_authentication_level;
+use dp_domain::Timestamp;
+use dp_domain::dialog::Dialog;
+use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
+use dp_domain::localization::normalize_language_code;
+use dp_store::DialogQuery;
+use serde_json::Value;
+
+use super::access::EndUserSubject;
+use super::presentation::accepted_languages;
+use super::view::finish;
+use crate::auth::EndUser;
+use crate::problem::ApiError;
+use crate::query::Query;
+use crate::search_common::{
+    Binder, MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, Paging, empty_page, page, validate_count,
+    validate_parties, validate_process, validate_ranges, validate_search,
+};
+use crate::serviceowner::validation::Errors;
+use crate::serviceowner::view as so_view;
+use crate::state::DialogState;
+
+/// Free text over more authorized pairs than this needs a `contentUpdatedAfter` bound.
+pub const MAX_FREE_TEXT_PAIRS: usize = 1000;
+/// No search is run over more authorized pairs and instances than this.
+pub const MAX_PAIRS: usize = 15_000;
+
+const TOO_BROAD: &str = "The search matched too many dialogs to complete. Narrow it with a date \
+range (contentUpdatedAfter), fewer parties, or a service resource.";
+
+/// Fields of the service-owner list item that `V1EndUserDialogsQueriesSearch_Dialog` lacks.
+const SERVICE_OWNER_ONLY: &[&str] = &[
+    "revision",
+    "deletedAt",
+    "visibleFrom",
+    "serviceOwnerContext",
+    "expiresAt",
+];
+
+/// The bound and validated request.
+struct SearchRequest {
+    query: DialogQuery,
+    paging: Paging,
+}
+
+/// Binds and validates as DP's end-user `SearchDialogQueryValidator`.
+fn bind_search(raw: &Query) -> Result<SearchRequest, ApiError> {
+    let mut b = Binder::new(raw);
+    let orgs = raw.all("org");
+    let service_resources = raw.all("serviceResource");
+    let parties = raw.all("party");
+    let extended_status = raw.all("extendedStatus");
+    let external_reference = b.text("externalReference");
+    let status = b.list("status", DialogStatus::parse);
+    let ranges = b.ranges([
+        ("createdAfter", "createdBefore"),
+        ("updatedAfter", "updatedBefore"),
+        ("dueAfter", "dueBefore"),
+    ]);
+    let content_updated_after = b.timestamp("contentUpdatedAfter");
+    let content_updated_before = b.timestamp("contentUpdatedBefore");
+    let is_content_seen = b.bool("isContentSeen");
+    let process = b.text("process");
+    let system_labels = b.list("systemLabel", SystemLabel::parse);
+    let exclude_api_only = b.bool("excludeApiOnly").unwrap_or(false);
+    let search = b.text("search");
+    let search_language_code = b
+        .text("searchLanguageCode")
+        .map(|c| normalize_language_code(&c));
+    let paging = b.paging();
+    b.finish()?;
+
+    let mut errors = Errors::default();
+    let paging = paging.validate(&mut errors);
+    validate_search(
+        &mut errors,
+        search.as_deref(),
+        search_language_code.as_deref(),
+    );
+    if service_resources.is_empty() && parties.is_empty() {
+        // `RuleFor(x => x)`: a rule on the whole query has no property name.
+        errors.add("", "Either ServiceResource or Party must be specified.");
+    }
+    validate_parties(&mut errors, &parties);
+    validate_count(&mut errors, "org", orgs.len(), MAX_FILTER_VALUES);
+    validate_count(
+        &mut errors,
+        "serviceResource",
+        service_resources.len(),
+        MAX_FILTER_VALUES,
+    );
+    validate_count(
+        &mut errors,
+        "party",
+        parties.len(),
+        MAX_END_USER_PARTY_VALUES,
+    );
+    validate_count(
+        &mut errors,
+        "extendedStatus",
+        extended_status.len(),
+        MAX_FILTER_VALUES,
+    );
+    validate_process(&mut errors, process.as_deref());
+    // DP's end-user validator compares created, due and updated ranges only.
+    validate_ranges(&mut errors, &ranges);
+    errors.into_result()?;
+
+    let [created, updated, due] = ranges;
+    let query = DialogQuery {
+        org: orgs,
+        service_resources,
+        parties: parties.iter().map(|p| p.to_lowercase()).collect(),
+        extended_status,
+        external_reference: external_reference.filter(|r| !r.trim().is_empty()),
+        status,
+        deleted: Some(DeletedFilter::Exclude),
+        created_after: created.after,
+        created_before: created.before,
+        updated_after: updated.after,
+        updated_before: updated.before,
+        content_updated_after,
+        content_updated_before,
+        due_after: due.after,
+        due_before: due.before,
+        is_content_seen,
+        process,
+        system_labels,
+        exclude_api_only,
+        search,
+        ..DialogQuery::default()
+    };
+    Ok(SearchRequest { query, paging })
+}
+
+/// The too-broad guard (module docs): `Some(422)` when the search is refused.
+fn too_broad(query: &DialogQuery) -> Option<ApiError> {
+    let pairs = query.authorized_pairs.as_ref().map_or(0, Vec::len);
+    let size = pairs + query.authorized_instances.len();
+    let broad_free_text = query.search.is_some()
+        && query.content_updated_after.is_none()
+        && pairs > MAX_FREE_TEXT_PAIRS;
+    (size > MAX_PAIRS || broad_free_text).then(|| ApiError::unprocessable("Search", TOO_BROAD))
+}
+
+/// `V1EndUserDialogsQueriesSearch_Dialog` for `subject`.
+fn item(
+    state: &DialogState,
+    subject: &EndUserSubject,
+    languages: &[String],
+    dialog: &Dialog,
+) -> Value {
+    let mut value = so_view::search_item(dialog, Some(&subject.urn));
+    if let Some(map) = value.as_object_mut() {
+        for key in SERVICE_OWNER_ONLY {
+            map.remove(*key);
+        }
+        if let Some(content) = map.get_mut("content").and_then(Value::as_object_mut) {
+            let non_sensitive_title = content.remove("nonSensitiveTitle");
+            let non_sensitive_summary = content.remove("nonSensitiveSummary");
+            let below_minimum = subject.authentication_level
+                < minimum_authentication_level(&state.registry, &dialog.service_resource);
+            if below_minimum {
+                if let Some(title) = non_sensitive_title {
+                    content.insert("title".into(), title);
+                }
+                if let Some(summary) = non_sensitive_summary {
+                    content.insert("summary".into(), summary);
+                }
+            }
+        }
+    }
+    finish(&mut value, languages);
+    value
+}
+
+/// `GET /api/v1/enduser/dialogs`
+pub async fn search(
+    caller: EndUser,
+    State(state): State<DialogState>,
+    query: Query,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let SearchRequest { mut query, paging } = bind_search(&query)?;
+    let subject = EndUserSubject::of(&caller.principal)?;
+    let list = subject.list(&state, &query.parties, &query.service_resources);
+    if list.is_empty() {
+        return Ok(empty_page(paging));
+    }
+    query.authorized_pairs = Some(list.pairs());
+    query.authorized_instances = list.instance_refs.into_iter().collect();
+    query.visible_at = Some(Timestamp::now());
+    if let Some(error) = too_broad(&query) {
+        return Err(error);
+    }
+    let languages = accepted_languages(&headers);
+    page(&state, query, paging, |dialog| {
+        item(&state, &subject, &languages, dialog)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn errors_of(result: Result<SearchRequest, ApiError>) -> BTreeMap<String, Vec<String>> {
+        match result {
+            Err(ApiError::Validation(map)) => map,
+            Err(other) => panic!("not a validation error: {other}"),
+            Ok(_) => BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn party_or_service_resource_is_required_and_lists_are_bounded() {
+        let errors = errors_of(bind_search(&Query::parse("search=ab")));
+        assert_eq!(
+            errors.get(""),
+            Some(&vec![
+                "Either ServiceResource or Party must be specified.".to_owned()
+            ])
+        );
+        assert!(errors.contains_key("search"));
+        let many_orgs: Vec<String> = (0..21).map(|i| format!("org=o{i}")).collect();
+        let errors = errors_of(bind_search(&Query::parse(&format!(
+            "party=urn:altinn:organization:identifier-no:310923044&{}",
+            many_orgs.join("&")
+        ))));
+        assert_eq!(
+            errors.get("org.Count"),
+            Some(&vec![
+                "'Count' must be less than or equal to '20'.".to_owned()
+            ])
+        );
+        let parties: Vec<String> = (0..100)
+            .map(|_| "party=urn:altinn:organization:identifier-no:310923044".to_owned())
+            .collect();
+        assert!(errors_of(bind_search(&Query::parse(&parties.join("&")))).is_empty());
+    }
+
+    #[test]
+    fn broad_free_text_needs_a_date_bound() {
+        let pairs: Vec<(String, String)> = (0..=MAX_FREE_TEXT_PAIRS)
+            .map(|i| (format!("p{i}"), "r".to_owned()))
+            .collect();
+        let mut query = DialogQuery {
+            authorized_pairs: Some(pairs),
+            search: Some("skatt".into()),
+            ..DialogQuery::default()
+        };
+        assert!(matches!(
+            too_broad(&query),
+            Some(ApiError::Unprocessable(ref e)) if e["Search"][0] == TOO_BROAD
+        ));
+        query.content_updated_after = Some(Timestamp::now());
+        assert!(too_broad(&query).is_none());
+        query.search = None;
+        query.content_updated_after = None;
+        assert!(too_broad(&query).is_none());
+    }
+}

@@ -1,0 +1,372 @@
+//! Service-owner labels and, on an end user's behalf, system labels (api.md §4.8). Both live in
+//! side contexts with their own revisions: changing them leaves the dialog's revision and
+//! `updatedAt` alone (api.md §4.1).
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use dp_domain::Timestamp;
+use dp_domain::dialog::{Actor, Dialog};
+use dp_domain::enums::{ActorType, SystemLabel};
+use dp_domain::system_labels;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::common::{
+    DIALOG_ENTITY, check_revision, if_match, load_owned, no_content, ok_json, owns, parse_id,
+};
+use super::create_dialog;
+use crate::auth::ServiceOwner;
+use crate::json::ContractJson;
+use crate::problem::ApiError;
+use crate::query::Query;
+use crate::state::DialogState;
+
+const MAX_SERVICE_OWNER_LABELS: usize = 20;
+
+fn labels_body(dialog: &Dialog) -> Value {
+    Value::Array(
+        dialog
+            .service_owner_context
+            .service_owner_labels
+            .iter()
+            .map(|l| json!({ "value": l }))
+            .collect(),
+    )
+}
+
+/// `GET .../dialogs/{dialogId}/context/labels`: `Etag` is the service-owner-context revision.
+pub async fn get_labels(
+    caller: ServiceOwner,
+    State(state): State<DialogState>,
+    Path(dialog_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id("dialogId", &dialog_id)?;
+    let stored = load_owned(&state, &caller.principal, id).await?;
+    Ok(ok_json(
+        &labels_body(&stored.dialog),
+        Some(stored.dialog.service_owner_context.revision),
+    ))
+}
+
+/// `V1ServiceOwnerServiceOwnerContextCommandsCreateServiceOwnerLabel_Label`
+#[derive(Debug, Deserialize)]
+pub struct LabelRequest {
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// `POST .../dialogs/{dialogId}/context/labels`
+pub async fn create_label(
+    caller: ServiceOwner,
+    State(state): State<DialogState>,
+    Path(dialog_id): Path<String>,
+    headers: HeaderMap,
+    ContractJson(request): ContractJson<LabelRequest>,
+) -> Result<Response, ApiError> {
+    let id = parse_id("dialogId", &dialog_id)?;
+    let expected = if_match(&headers)?;
+    let value = request.value.unwrap_or_default().trim().to_lowercase();
+    let length = super::validation::dotnet_length(&value);
+    if value.is_empty() {
+        return Err(ApiError::validation(
+            "dto.value",
+            "'Value' must not be empty.",
+        ));
+    }
+    if !(3..=255).contains(&length) {
+        return Err(ApiError::validation(
+            "dto.value",
+            format!(
+                "'Value' must be between 3 and 255 characters. You entered {length} characters."
+            ),
+        ));
+    }
+    let stored = load_owned(&state, &caller.principal, id).await?;
+    if stored.dialog.is_deleted() {
+        return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
+    }
+    check_revision(expected, stored.dialog.service_owner_context.revision)?;
+    let mut dialog = stored.dialog;
+    let labels = &mut dialog.service_owner_context.service_owner_labels;
+    if labels.contains(&value) {
+        return Err(ApiError::validation(
+            "dto.value",
+            format!("The label '{value}' already exists on the dialog."),
+        ));
+    }
+    if labels.len() >= MAX_SERVICE_OWNER_LABELS {
+        return Err(ApiError::validation(
+            "dto.value",
+            format!("A dialog can have at most {MAX_SERVICE_OWNER_LABELS} service owner labels."),
+        ));
+    }
+    labels.push(value);
+    dialog.service_owner_context.revision = Uuid::new_v4();
+    let revision = dialog.service_owner_context.revision;
+    state
+        .run(move |store| store.update_dialog(&dialog, stored.version))
+        .await?;
+    Ok(no_content(revision))
+}
+
+/// `DELETE .../dialogs/{dialogId}/context/labels/{label}`
+pub async fn delete_label(
+    caller: ServiceOwner,
+    State(state): State<DialogState>,
+    Path((dialog_id, label)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_id("dialogId", &dialog_id)?;
+    let expected = if_match(&headers)?;
+    let stored = load_owned(&state, &caller.principal, id).await?;
+    if stored.dialog.is_deleted() {
+        return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
+    }
+    check_revision(expected, stored.dialog.service_owner_context.revision)?;
+    let label = label.trim().to_lowercase();
+    let mut dialog = stored.dialog;
+    let labels = &mut dialog.service_owner_context.service_owner_labels;
+    let Some(position) = labels.iter().position(|l| *l == label) else {
+        return Err(ApiError::NotFound(BTreeMap::from([(
+            "Label".to_owned(),
+            vec![format!("Label '{label}' was not found on the dialog.")],
+        )])));
+    };
+    labels.remove(position);
+    dialog.service_owner_context.revision = Uuid::new_v4();
+    let revision = dialog.service_owner_context.revision;
+    state
+        .run(move |store| store.update_dialog(&dialog, stored.version))
+        .await?;
+    Ok(no_content(revision))
+}
+
+/// `…SetSystemLabel_SetDialogSystemLabelRequest` and the bulk variant's label fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SystemLabelRequest {
+    #[serde(default)]
+    pub(crate) add_labels: Option<Vec<SystemLabel>>,
+    #[serde(default)]
+    pub(crate) remove_labels: Option<Vec<SystemLabel>>,
+    /// Deprecated alias of `addLabels`.
+    #[serde(default)]
+    system_labels: Option<Vec<SystemLabel>>,
+    #[serde(default)]
+    performed_by: Option<create_dialog::Actor>,
+    /// Bulk only.
+    #[serde(default)]
+    pub(crate) dialogs: Option<Vec<DialogRevision>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialogRevision {
+    #[serde(default)]
+    pub(crate) dialog_id: Option<Uuid>,
+    #[serde(default)]
+    pub(crate) end_user_context_revision: Option<Uuid>,
+}
+
+impl SystemLabelRequest {
+    fn add(&self) -> Vec<SystemLabel> {
+        let mut add = self.add_labels.clone().unwrap_or_default();
+        add.extend(self.system_labels.clone().unwrap_or_default());
+        add.dedup();
+        add
+    }
+
+    fn remove(&self) -> Vec<SystemLabel> {
+        self.remove_labels.clone().unwrap_or_default()
+    }
+
+    /// Who changes the labels: `enduserId` or `performedBy`, exactly one (api.md §4.8).
+    fn performer(&self, query: &Query) -> Result<Actor, ApiError> {
+        let end_user = query.get("enduserId").filter(|v| !v.is_empty());
+        match (end_user, &self.performed_by) {
+            (Some(id), None) => {
+                if dp_domain::PartyIdentifier::parse(id).is_err()
+                    && !id.starts_with("urn:altinn:systemuser:uuid:")
+                {
+                    return Err(ApiError::validation(
+                        "EndUserId",
+                        format!("'{id}' is not a valid end-user identifier."),
+                    ));
+                }
+                Ok(Actor {
+                    actor_type: ActorType::PartyRepresentative,
+                    actor_name: None,
+                    actor_id: Some(id.to_lowercase()),
+                })
+            }
+            (None, Some(actor)) => Ok(Actor {
+                actor_type: actor.actor_type.unwrap_or(ActorType::ServiceOwner),
+                actor_name: actor.actor_name.clone(),
+                actor_id: actor.actor_id.clone(),
+            }),
+            _ => Err(ApiError::validation(
+                "dto",
+                "Exactly one of 'enduserId' (query) and 'performedBy' (body) must be given.",
+            )),
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<(), ApiError> {
+        system_labels::check(&self.add(), &self.remove())
+            .map_err(|e| ApiError::validation(&format!("dto.{}", e.field), e.message))
+    }
+}
+
+/// Acting for an end user (`enduserId`), the dialog must be one that user may list: the same
+/// decision the end-user API makes (authz.md §3.4, issue 4 item 4).
+fn end_user_may_list(state: &DialogState, query: &Query, dialog: &Dialog) -> bool {
+    let Some(end_user) = query.get("enduserId").filter(|v| !v.is_empty()) else {
+        return true;
+    };
+    let subject = crate::enduser::access::EndUserSubject {
+        urn: end_user.to_lowercase(),
+        authentication_level: dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
+    };
+    subject
+        .list(
+            state,
+            std::slice::from_ref(&dialog.party),
+            std::slice::from_ref(&dialog.service_resource),
+        )
+        .allows(dialog)
+}
+
+/// Applies the request to one dialog; true when its labels changed.
+pub(crate) fn relabel(dialog: &mut Dialog, request: &SystemLabelRequest, actor: &Actor) -> bool {
+    let changed = system_labels::apply(
+        &mut dialog.end_user_context,
+        &request.add(),
+        &request.remove(),
+        actor,
+        Timestamp::now(),
+    );
+    if changed {
+        dialog.end_user_context.revision = Uuid::new_v4();
+    }
+    changed
+}
+
+/// `PUT .../dialogs/{dialogId}/endusercontext/systemlabels?enduserId=`
+pub async fn set_system_labels(
+    caller: ServiceOwner,
+    State(state): State<DialogState>,
+    Path(dialog_id): Path<String>,
+    headers: HeaderMap,
+    query: Query,
+    ContractJson(request): ContractJson<SystemLabelRequest>,
+) -> Result<Response, ApiError> {
+    let id = parse_id("dialogId", &dialog_id)?;
+    let expected = if_match(&headers)?;
+    let actor = request.performer(&query)?;
+    request.check()?;
+    let stored = load_owned(&state, &caller.principal, id).await?;
+    if !end_user_may_list(&state, &query, &stored.dialog) {
+        return Err(ApiError::entity_not_found(DIALOG_ENTITY, id));
+    }
+    if stored.dialog.is_deleted() {
+        return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
+    }
+    check_revision(expected, stored.dialog.end_user_context.revision)?;
+    let mut dialog = stored.dialog;
+    if !relabel(&mut dialog, &request, &actor) {
+        return Ok(no_content(dialog.end_user_context.revision));
+    }
+    let revision = dialog.end_user_context.revision;
+    state
+        .run(move |store| store.update_dialog(&dialog, stored.version))
+        .await?;
+    Ok(no_content(revision))
+}
+
+/// `POST .../dialogs/endusercontext/systemlabels/actions/bulkset?enduserId=`: all or nothing.
+pub async fn bulk_set_system_labels(
+    caller: ServiceOwner,
+    State(state): State<DialogState>,
+    query: Query,
+    ContractJson(request): ContractJson<SystemLabelRequest>,
+) -> Result<Response, ApiError> {
+    let actor = request.performer(&query)?;
+    request.check()?;
+    let dialogs = request.dialogs.as_deref().unwrap_or_default();
+    if dialogs.is_empty() || dialogs.len() > 200 {
+        return Err(ApiError::validation(
+            "dto.dialogs",
+            format!(
+                "'Dialogs' must contain between 1 and 200 items. You entered {} items.",
+                dialogs.len()
+            ),
+        ));
+    }
+    let mut ids = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, entry) in dialogs.iter().enumerate() {
+        let Some(id) = entry.dialog_id else {
+            return Err(ApiError::validation(
+                &format!("dto.dialogs[{i}].dialogId"),
+                "'Dialog Id' must not be empty.",
+            ));
+        };
+        if !seen.insert(id) {
+            return Err(ApiError::validation(
+                "dto.dialogs",
+                format!("Dialog '{id}' is listed more than once."),
+            ));
+        }
+        ids.push((id, entry.end_user_context_revision));
+    }
+    let lookup: Vec<Uuid> = ids.iter().map(|(id, _)| *id).collect();
+    let found = state
+        .run(move |store| {
+            lookup
+                .into_iter()
+                .map(|id| store.get_dialog(id).map(|d| (id, d)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(_, stored)| {
+            !stored.as_ref().is_some_and(|s| {
+                owns(&state, &caller.principal, &s.dialog)
+                    && !s.dialog.is_deleted()
+                    && end_user_may_list(&state, &query, &s.dialog)
+            })
+        })
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ApiError::NotFound(BTreeMap::from([(
+            DIALOG_ENTITY.to_owned(),
+            vec![format!(
+                "Entity '{DIALOG_ENTITY}' with the following key(s) was not found: ({}).",
+                missing.join(", ")
+            )],
+        )])));
+    }
+    let mut updates = Vec::new();
+    for ((_, expected), (_, stored)) in ids.iter().zip(found) {
+        let Some(stored) = stored else { continue };
+        check_revision(*expected, stored.dialog.end_user_context.revision)?;
+        let mut dialog = stored.dialog;
+        if relabel(&mut dialog, &request, &actor) {
+            updates.push((dialog, stored.version));
+        }
+    }
+    if !updates.is_empty() {
+        state
+            .run(move |store| store.update_dialogs(&updates))
+            .await?;
+    }
+    Ok(axum::response::IntoResponse::into_response(
+        axum::http::StatusCode::NO_CONTENT,
+    ))
+}
