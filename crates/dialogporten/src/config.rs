@@ -34,6 +34,10 @@ pub struct Config {
     /// Log output: `text` or `json`.
     #[serde(default = "default_log_format")]
     pub log_format: String,
+    /// Bearer token of the admin API (`/admin/clients`, local mode). Unset: a random one is
+    /// generated into `DIR/admin-token` (mode 0600) at the first start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
 }
 
 fn default_log_format() -> String {
@@ -99,6 +103,7 @@ impl Default for Config {
             issuers: Issuers::default(),
             testtools: TestTools::default(),
             log_format: default_log_format(),
+            admin_token: None,
         }
     }
 }
@@ -167,6 +172,13 @@ impl Config {
                 self.listen
             );
         }
+        if let Some(token) = &self.admin_token {
+            anyhow::ensure!(
+                token.trim().len() >= dp_idp::admin::MIN_TOKEN_LENGTH && token.trim() == token,
+                "admin_token must be at least {} characters without surrounding spaces",
+                dp_idp::admin::MIN_TOKEN_LENGTH
+            );
+        }
         anyhow::ensure!(
             matches!(self.log_format.as_str(), "text" | "json"),
             "log_format must be `text` or `json`"
@@ -187,6 +199,12 @@ impl Config {
     /// The SQLite database in the data directory.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("dialogporten.db")
+    }
+
+    pub fn maskinporten_key_path(&self) -> PathBuf {
+        self.data_dir
+            .join("keys")
+            .join("maskinporten-signing-key.p8")
     }
 
     pub fn altinn_key_path(&self) -> PathBuf {

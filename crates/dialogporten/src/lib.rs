@@ -1,6 +1,7 @@
 //! The `dialogporten` server: configuration, wiring of the layers, and serving.
 
 pub mod config;
+pub mod generate;
 pub mod registry;
 pub mod server;
 

@@ -42,8 +42,12 @@ enum Command {
     /// Run the HTTP server.
     ///
     /// With no issuers configured it runs in local mode: it trusts its own embedded Altinn
-    /// issuer and serves the Altinn test-token generator under /testtools/api/. With issuers
-    /// configured (issuers.maskinporten|idporten|altinn.well_known) it trusts only those.
+    /// issuer and serves the Altinn test-token generator under /testtools/api/, an embedded
+    /// Maskinporten under /maskinporten/ (JWT-bearer grants of the clients registered with
+    /// `dialogporten clients`) and the client admin API under /admin/clients (bearer token:
+    /// admin_token / DIALOGPORTEN_ADMIN_TOKEN, else generated into DIR/admin-token). With
+    /// issuers configured (issuers.maskinporten|idporten|altinn.well_known) it trusts only
+    /// those.
     Serve {
         /// Address to listen on [default: 127.0.0.1:8080].
         #[arg(long, value_name = "ADDR")]
@@ -67,6 +71,125 @@ enum Command {
         #[command(subcommand)]
         kind: TokenCommand,
     },
+    /// Manage the OAuth clients of the embedded Maskinporten and ID-porten (DIR/clients.json).
+    ///
+    /// A Maskinporten client (id, owning organisation, allowed scopes, public keys) asks for
+    /// tokens with JWT grants at {public_url}/maskinporten/token; an ID-porten client logs
+    /// people in at {public_url}/idporten. A running server on the same data directory sees
+    /// changes on its next request. The same is available over HTTP at /admin/clients with the
+    /// admin token (DIR/admin-token or the admin_token setting).
+    Clients {
+        #[command(subcommand)]
+        command: ClientsCommand,
+    },
+    /// Manage the Ed25519 keys that sign dialog tokens (DIR/keys/dialog-token-keys.json).
+    ///
+    /// The server signs every dialog token with the Primary key and publishes Primary and
+    /// Secondary at /api/v1/.well-known/jwks.json. The keys are created on first use.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Register a client.
+    ///
+    /// Maskinporten: `clients add --kind maskinporten --client-id my-system --org 991825827
+    /// --scopes "digdir:dialogporten.serviceprovider" --generate-key my-system.pem` writes a new
+    /// RSA key (PKCS#8 PEM, mode 0600) and registers its public half; sign JWT grants with it,
+    /// header `kid` as printed, `aud` = {public_url}/maskinporten/, `iss` = the client id.
+    /// Or register your own public keys with --jwks FILE ({"keys": [...]}, up to 5 RSA keys).
+    ///
+    /// ID-porten: `clients add --kind idporten --client-id web --org 991825827 --scopes "openid
+    /// digdir:dialogporten" --redirect-uri http://localhost:3000/callback` (client_secret_basic
+    /// with a generated secret, printed once, unless --auth-method or --secret say otherwise).
+    Add(Box<AddClientArgs>),
+    /// List the registered clients (id, kind, organisation, scopes, key ids, redirect URIs).
+    List {
+        /// Print JSON (as GET /admin/clients) instead of one line per client.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a client's public keys (the whole set, as Digdir's self-service API does).
+    Keys {
+        /// The client's id.
+        client_id: String,
+        /// A JWKS file: {"keys": [...]}, one to five RSA public keys with unique kids.
+        #[arg(long, value_name = "FILE", required_unless_present = "generate_key")]
+        jwks: Option<PathBuf>,
+        /// Generate a new RSA key instead: the private key goes to this PEM file (created, mode
+        /// 0600), its public half replaces the registered keys.
+        #[arg(long, value_name = "OUT.pem", conflicts_with = "jwks")]
+        generate_key: Option<PathBuf>,
+    },
+    /// Remove a client; its tokens stay valid until they expire.
+    Remove {
+        /// The client's id.
+        client_id: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ClientKindArg {
+    /// A Maskinporten client (JWT-bearer grants, machine to machine).
+    Maskinporten,
+    /// An ID-porten OIDC client (people log in; authorization code + PKCE).
+    Idporten,
+}
+
+#[derive(Args)]
+struct AddClientArgs {
+    /// Which provider the client belongs to.
+    #[arg(long, value_enum)]
+    kind: ClientKindArg,
+    /// The client id [default: a random UUID].
+    #[arg(long)]
+    client_id: Option<String>,
+    /// The organisation number owning the client (the token's consumer, or supplier).
+    #[arg(long, value_name = "ORGNO")]
+    org: String,
+    /// Scopes the client may ask for, space- or comma-separated.
+    #[arg(long)]
+    scopes: String,
+    /// A display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Public keys to register: a JWKS file ({"keys": [...]}).
+    #[arg(long, value_name = "FILE", conflicts_with = "generate_key")]
+    jwks: Option<PathBuf>,
+    /// Generate an RSA key: the private key goes to this PEM file (created, mode 0600), the
+    /// public key is registered.
+    #[arg(long, value_name = "OUT.pem")]
+    generate_key: Option<PathBuf>,
+    /// ID-porten: an allowed redirect URI (exact match); repeat or list several.
+    #[arg(long = "redirect-uri", value_name = "URI", num_args = 1..)]
+    redirect_uris: Vec<String>,
+    /// ID-porten: an allowed post-logout redirect URI; repeat or list several.
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI", num_args = 1..)]
+    post_logout_redirect_uris: Vec<String>,
+    /// ID-porten: how the client authenticates at the token endpoint [default:
+    /// client_secret_basic].
+    #[arg(long, value_parser = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"])]
+    auth_method: Option<String>,
+    /// ID-porten: the client secret (at least 16 characters; `-` reads it from stdin)
+    /// [default: generated and printed once].
+    #[arg(long)]
+    secret: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Rotate the dialog-token keys: the Secondary becomes Primary and a fresh key becomes
+    /// Secondary; prints the old and the new Primary kid.
+    ///
+    /// Verifiers refresh the published key set at least every 24 hours, so a key must be
+    /// published at least 48 hours before it signs: rotate only after the current Secondary
+    /// has been served for 48 hours (and wait as long again before the next rotation). The
+    /// old Primary leaves the key set. A running server picks up the rotated keys at its next
+    /// start.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -74,7 +197,7 @@ enum RegistryCommand {
     /// Print the stored registry (or, before any is stored, the built-in demo) as JSON.
     Export,
     /// Validate a registry file and store it, replacing the stored registry. A running server
-    /// picks it up at its next start.
+    /// on the same data directory answers with it from its next request.
     Import {
         /// The registry file (JSON).
         file: PathBuf,
@@ -84,6 +207,70 @@ enum RegistryCommand {
         /// The registry file (JSON).
         file: PathBuf,
     },
+    /// Give a subject a right on a party: a role, an access package, a resource or one
+    /// instance. A running server on the same data directory applies it on its next request.
+    /// Example: `registry grant --from urn:altinn:organization:identifier-no:310923044
+    /// --to urn:altinn:person:identifier-no:03886595947 --role DAGL`
+    Grant(RightArgs),
+    /// Take a right away again (same arguments as grant); effective on the next request.
+    Revoke(RightArgs),
+}
+
+#[derive(Args)]
+struct RightArgs {
+    /// The party the right is held on (`urn:altinn:organization:identifier-no:…` or a person).
+    #[arg(long)]
+    from: String,
+    /// Who holds it: a person, e-mail user or `urn:altinn:systemuser:uuid:…`.
+    #[arg(long)]
+    to: String,
+    /// A role code such as DAGL or PRIV (persons only).
+    #[arg(long, conflicts_with_all = ["package", "resource", "scopes"])]
+    role: Option<String>,
+    /// An API delegation (Maskinporten supplier): these scopes, space- or comma-separated,
+    /// from the consumer --from to the supplier --to (organisation numbers or
+    /// urn:altinn:organization:identifier-no:…). Revoke takes the listed scopes away.
+    #[arg(long, conflicts_with_all = ["role", "package", "resource"])]
+    scopes: Option<String>,
+    /// An access package code such as skatt-naering.
+    #[arg(long, conflicts_with_all = ["role", "resource", "scopes"])]
+    package: Option<String>,
+    /// A resource id (with or without urn:altinn:resource:) for a resource delegation.
+    #[arg(long, conflicts_with = "scopes")]
+    resource: Option<String>,
+    /// With --resource: delegate one instance only (urn:altinn:dialog-id:…,
+    /// urn:altinn:instance-id:…, urn:altinn:correspondence-id:…).
+    #[arg(long, requires = "resource")]
+    instance: Option<String>,
+    /// With --resource: only these actions (comma-separated) [default: every action of the
+    /// resource's rules].
+    #[arg(long, requires = "resource", value_delimiter = ',')]
+    actions: Vec<String>,
+}
+
+impl RightArgs {
+    fn right(&self) -> anyhow::Result<dialogporten::registry::Right> {
+        use dialogporten::registry::Right;
+        let actions = (!self.actions.is_empty()).then(|| self.actions.clone());
+        Ok(
+            match (&self.role, &self.package, &self.resource, &self.instance) {
+                (Some(role), None, None, None) => Right::Role(role.clone()),
+                (None, Some(package), None, None) => Right::Package(package.clone()),
+                (None, None, Some(resource), None) => Right::Resource {
+                    resource: resource.clone(),
+                    actions,
+                },
+                (None, None, Some(resource), Some(instance)) => Right::Instance {
+                    resource: resource.clone(),
+                    instance_ref: instance.clone(),
+                    actions,
+                },
+                _ => anyhow::bail!(
+                    "name exactly one right: --role, --package or --resource [--instance]"
+                ),
+            },
+        )
+    }
 }
 
 #[derive(Args)]
@@ -212,6 +399,23 @@ fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> 
     }
 }
 
+fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate => {
+            let rotation = dp_auth::DialogTokenKeyRing::rotate(&config.data_dir)?;
+            print_out(&format!(
+                "rotated the dialog-token keys in {}\nold primary kid: {}\nnew primary kid: {}\nnew secondary kid: {}\n\
+                 restart the server to sign with the new primary key",
+                dp_auth::DialogTokenKeyRing::path(&config.data_dir).display(),
+                rotation.previous.primary.kid(),
+                rotation.current.primary.kid(),
+                rotation.current.secondary.kid(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
@@ -252,8 +456,84 @@ fn summary(document: &dp_authz::RegistryDocument) -> String {
     )
 }
 
+enum RightChange {
+    Grant,
+    Revoke,
+}
+
+/// Space- or comma-separated values, in order, without duplicates.
+fn split_list(text: &str) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for value in text.split([' ', ',']).filter(|v| !v.is_empty()) {
+        if !values.iter().any(|v| v == value) {
+            values.push(value.to_owned());
+        }
+    }
+    values
+}
+
+/// An organisation number, bare or as `urn:altinn:organization:identifier-no:…`.
+fn org_number(value: &str) -> anyhow::Result<String> {
+    let bare = value
+        .strip_prefix("urn:altinn:organization:identifier-no:")
+        .unwrap_or(value);
+    dp_domain::OrganizationNumber::parse(bare)
+        .map_err(|e| anyhow::anyhow!("{value:?} is not an organisation number: {e}"))?;
+    Ok(bare.to_owned())
+}
+
+/// Adds scopes to (or takes them from) the API delegation `from` → `to` in the stored
+/// registry; returns whether anything changed.
+fn change_api_delegation(
+    store: &dp_store::SqliteStore,
+    grant: bool,
+    from: &str,
+    to: &str,
+    scopes: &[String],
+) -> anyhow::Result<bool> {
+    use anyhow::Context;
+    anyhow::ensure!(!scopes.is_empty(), "--scopes names no scope");
+    let (from, to) = (org_number(from)?, org_number(to)?);
+    let mut document = store
+        .load_registry()?
+        .unwrap_or_else(dp_authz::RegistryDocument::demo);
+    let before = document.clone();
+    let delegations = &mut document.api_scope_delegations;
+    match delegations
+        .iter_mut()
+        .find(|d| d.from == from && d.to == to)
+    {
+        Some(existing) if grant => {
+            for scope in scopes {
+                if !existing.scopes.contains(scope) {
+                    existing.scopes.push(scope.clone());
+                }
+            }
+        }
+        Some(existing) => existing.scopes.retain(|s| !scopes.contains(s)),
+        None if grant => delegations.push(dp_authz::registry::ApiScopeDelegation {
+            from,
+            to,
+            scopes: scopes.to_vec(),
+        }),
+        None => {}
+    }
+    delegations.retain(|d| !d.scopes.is_empty());
+    if document == before {
+        return Ok(false);
+    }
+    let registry =
+        dp_authz::Registry::new(document).context("the registry with this change is invalid")?;
+    store.replace_registry(registry.document())?;
+    Ok(true)
+}
+
 fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result<()> {
     use dialogporten::registry;
+    let command_kind = match &command {
+        RegistryCommand::Revoke(_) => RightChange::Revoke,
+        _ => RightChange::Grant,
+    };
     match command {
         RegistryCommand::Check { file } => {
             let checked = registry::read_file(&file)?;
@@ -273,6 +553,38 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
                 summary(imported.document())
             ));
         }
+        RegistryCommand::Grant(args) | RegistryCommand::Revoke(args) if args.scopes.is_some() => {
+            let store = registry::open_store(config)?;
+            let grant = matches!(command_kind, RightChange::Grant);
+            let scopes = split_list(args.scopes.as_deref().unwrap_or_default());
+            let changed = change_api_delegation(&store, grant, &args.from, &args.to, &scopes)?;
+            print_out(match (grant, changed) {
+                (true, true) => "granted",
+                (true, false) => "already granted; nothing changed",
+                (false, true) => "revoked",
+                (false, false) => "no such delegation; nothing changed",
+            });
+        }
+        RegistryCommand::Grant(args) => {
+            let store = registry::open_store(config)?;
+            let changed =
+                registry::change_right(&store, true, &args.from, &args.to, &args.right()?)?;
+            print_out(if changed {
+                "granted"
+            } else {
+                "already granted; nothing changed"
+            });
+        }
+        RegistryCommand::Revoke(args) => {
+            let store = registry::open_store(config)?;
+            let changed =
+                registry::change_right(&store, false, &args.from, &args.to, &args.right()?)?;
+            print_out(if changed {
+                "revoked"
+            } else {
+                "no such right; nothing changed"
+            });
+        }
         RegistryCommand::Export => {
             let stored = registry::open_store(config)?.load_registry()?;
             print_out(
@@ -280,6 +592,235 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
                     .unwrap_or_else(dp_authz::RegistryDocument::demo)
                     .to_json(),
             );
+        }
+    }
+    Ok(())
+}
+
+/// Writes a new private key file: never over an existing file, mode 0600.
+fn write_private_key(path: &std::path::Path, pem: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!("{} exists already; not overwriting a key", path.display())
+        } else {
+            anyhow::anyhow!("cannot create {}: {e}", path.display())
+        }
+    })?;
+    file.write_all(pem.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+fn read_jwks(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+    let jwks: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
+    dp_idp::clients::validate_jwks(&jwks)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(jwks)
+}
+
+/// A key id for a generated key: the client id and a random suffix (kids should be unique).
+fn new_kid(client_id: &str) -> String {
+    let suffix: String = dp_idp::clients::generate_secret().chars().take(8).collect();
+    format!("{client_id}-{suffix}")
+}
+
+fn kids(client: &dp_idp::OAuthClient) -> Vec<String> {
+    client
+        .jwks
+        .as_ref()
+        .and_then(|j| j.get("keys"))
+        .and_then(serde_json::Value::as_array)
+        .map(|keys| {
+            keys.iter()
+                .filter_map(|k| k.get("kid").and_then(serde_json::Value::as_str))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn describe_client(client: &dp_idp::OAuthClient) -> String {
+    let kind = match client.kind {
+        dp_idp::ClientKind::Maskinporten => "maskinporten",
+        dp_idp::ClientKind::Idporten => "idporten",
+    };
+    let mut line = format!(
+        "{}  {kind}  org {}  scopes: {}",
+        client.client_id,
+        client.org_number,
+        client.scopes.join(" ")
+    );
+    if !client.name.is_empty() {
+        line.push_str(&format!("  name: {}", client.name));
+    }
+    let kids = kids(client);
+    if !kids.is_empty() {
+        line.push_str(&format!("  keys: {}", kids.join(", ")));
+    }
+    if client.kind == dp_idp::ClientKind::Idporten {
+        line.push_str(&format!(
+            "  auth: {}  redirect URIs: {}",
+            client.token_endpoint_auth_method,
+            client.redirect_uris.join(" ")
+        ));
+    }
+    line
+}
+
+fn clients_command(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
+    use dp_idp::admin::{ClientInput, Scopes, build_client, public_view};
+    let clients = dp_idp::ClientRegistry::open(&config.data_dir)?;
+    let public_url = config.public_url();
+    match command {
+        ClientsCommand::Add(args) => {
+            let args = *args;
+            let kind = match args.kind {
+                ClientKindArg::Maskinporten => dp_idp::ClientKind::Maskinporten,
+                ClientKindArg::Idporten => dp_idp::ClientKind::Idporten,
+            };
+            let client_id = args
+                .client_id
+                .unwrap_or_else(dp_idp::clients::new_client_id);
+            anyhow::ensure!(
+                clients.get(&client_id).is_none(),
+                "a client with id {client_id:?} exists already (remove it first, or use `clients keys` for new keys)"
+            );
+            let generated = match &args.generate_key {
+                Some(_) => Some(
+                    dp_idp::clients::generate_rsa_key(&new_kid(&client_id))
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            };
+            let jwks = match (&args.jwks, &generated) {
+                (Some(path), _) => Some(read_jwks(path)?),
+                (None, Some(key)) => Some(serde_json::json!({"keys": [key.jwk]})),
+                (None, None) => None,
+            };
+            if kind == dp_idp::ClientKind::Maskinporten {
+                anyhow::ensure!(
+                    jwks.is_some(),
+                    "a Maskinporten client needs keys: give --jwks FILE or --generate-key OUT.pem"
+                );
+            }
+            let secret = match args.secret.as_deref() {
+                Some("-") => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    Some(line.trim_end_matches(['\r', '\n']).to_owned())
+                }
+                other => other.map(str::to_owned),
+            };
+            let input = ClientInput {
+                client_id: Some(client_id.clone()),
+                kind,
+                org_number: args.org,
+                name: args.name.unwrap_or_default(),
+                scopes: Scopes::Text(args.scopes),
+                jwks,
+                redirect_uris: args.redirect_uris,
+                post_logout_redirect_uris: args.post_logout_redirect_uris,
+                token_endpoint_auth_method: args.auth_method,
+                client_secret: secret,
+            };
+            let (client, generated_secret) =
+                build_client(input, None).map_err(|e| anyhow::anyhow!("invalid client: {e}"))?;
+            // The key file first: a registered key without its private half would be useless.
+            if let (Some(path), Some(key)) = (&args.generate_key, &generated) {
+                write_private_key(path, &key.private_pem)?;
+            }
+            clients.add(client.clone())?;
+            let mut out = format!(
+                "added {}\nclients file: {}",
+                describe_client(&client),
+                dp_idp::ClientRegistry::path_in(&config.data_dir).display()
+            );
+            if let (Some(path), Some(key)) = (&args.generate_key, &generated) {
+                out.push_str(&format!(
+                    "\nprivate key (PKCS#8 PEM, RS256) written to {}; key id (kid): {}",
+                    path.display(),
+                    key.kid
+                ));
+            }
+            if kind == dp_idp::ClientKind::Maskinporten {
+                out.push_str(&format!(
+                    "\nJWT grant: header kid = a registered kid, alg RS256; claims aud = {public_url}/maskinporten/, iss = {client_id}, scope, iat, exp (at most 120 s after iat), jti\n\
+                     token endpoint: {public_url}/maskinporten/token (grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<grant>)"
+                ));
+            } else {
+                out.push_str(&format!(
+                    "\ndiscovery: {public_url}/idporten/.well-known/openid-configuration"
+                ));
+            }
+            if let Some(secret) = generated_secret {
+                out.push_str(&format!(
+                    "\nclient secret (shown only now; stored as a hash): {secret}"
+                ));
+            }
+            print_out(&out);
+        }
+        ClientsCommand::List { json } => {
+            let list = clients.list();
+            if json {
+                let views: Vec<serde_json::Value> = list.iter().map(public_view).collect();
+                print_out(&serde_json::to_string_pretty(&views)?);
+            } else if list.is_empty() {
+                print_out(&format!(
+                    "no clients in {}; add one with `dialogporten clients add`",
+                    dp_idp::ClientRegistry::path_in(&config.data_dir).display()
+                ));
+            } else {
+                let lines: Vec<String> = list.iter().map(describe_client).collect();
+                print_out(&lines.join("\n"));
+            }
+        }
+        ClientsCommand::Keys {
+            client_id,
+            jwks,
+            generate_key,
+        } => {
+            let mut client = clients
+                .get(&client_id)
+                .ok_or_else(|| anyhow::anyhow!("no client with id {client_id:?}"))?;
+            let generated = match &generate_key {
+                Some(_) => Some(
+                    dp_idp::clients::generate_rsa_key(&new_kid(&client_id))
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            };
+            client.jwks = Some(match (&jwks, &generated) {
+                (Some(path), _) => read_jwks(path)?,
+                (None, Some(key)) => serde_json::json!({"keys": [key.jwk]}),
+                (None, None) => anyhow::bail!("give --jwks FILE or --generate-key OUT.pem"),
+            });
+            client
+                .validate()
+                .map_err(|e| anyhow::anyhow!("invalid client: {e}"))?;
+            if let (Some(path), Some(key)) = (&generate_key, &generated) {
+                write_private_key(path, &key.private_pem)?;
+            }
+            clients.update(client.clone())?;
+            let mut out = format!(
+                "replaced the keys of {client_id}; keys now: {}",
+                kids(&client).join(", ")
+            );
+            if let Some(path) = &generate_key {
+                out.push_str(&format!("\nprivate key written to {}", path.display()));
+            }
+            print_out(&out);
+        }
+        ClientsCommand::Remove { client_id } => {
+            clients.remove(&client_id)?;
+            print_out(&format!("removed {client_id}"));
         }
     }
     Ok(())
@@ -309,6 +850,8 @@ async fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve { .. } => serve(config).await,
             Command::Registry { command } => registry_command(&config, command),
+            Command::Keys { command } => keys_command(&config, command),
+            Command::Clients { command } => clients_command(&config, command),
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();
                 print_out(&mint_token(&config, kind)?);

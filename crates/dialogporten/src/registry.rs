@@ -49,3 +49,151 @@ pub fn effective(config: &Config, store: &SqliteStore) -> anyhow::Result<(Regist
     store.replace_registry(registry.document())?;
     Ok((registry, Source::Demo))
 }
+
+/// The registry a running server answers with. Grants and revocations are written to the
+/// store by `dialogporten registry grant|revoke` (another process); every request compares the
+/// store's registry revision with the loaded one and reloads on a change, so they take effect
+/// on the next request (issue 4).
+pub struct LiveRegistry {
+    store: std::sync::Arc<SqliteStore>,
+    current: std::sync::RwLock<(i64, std::sync::Arc<Registry>)>,
+}
+
+impl LiveRegistry {
+    pub fn new(store: std::sync::Arc<SqliteStore>, registry: Registry) -> Self {
+        let revision = store.registry_revision().unwrap_or(-1);
+        Self {
+            store,
+            current: std::sync::RwLock::new((revision, std::sync::Arc::new(registry))),
+        }
+    }
+
+    /// The registry as of now.
+    pub fn current(&self) -> std::sync::Arc<Registry> {
+        let (loaded, registry) = {
+            let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+            (guard.0, guard.1.clone())
+        };
+        let Ok(revision) = self.store.registry_revision() else {
+            return registry;
+        };
+        if revision == loaded {
+            return registry;
+        }
+        let reloaded = self
+            .store
+            .load_registry()
+            .map_err(|e| e.to_string())
+            .and_then(|d| d.ok_or_else(|| "no registry stored".to_owned()))
+            .and_then(|d| Registry::new(d).map_err(|e| e.to_string()));
+        match reloaded {
+            Ok(fresh) => {
+                let fresh = std::sync::Arc::new(fresh);
+                let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
+                *guard = (revision, fresh.clone());
+                tracing::info!(revision, "registry reloaded from the store");
+                fresh
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the stored registry changed but is invalid; keeping the loaded one");
+                registry
+            }
+        }
+    }
+}
+
+/// One right, as `registry grant|revoke` names it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Right {
+    Role(String),
+    Package(String),
+    Resource {
+        resource: String,
+        actions: Option<Vec<String>>,
+    },
+    Instance {
+        resource: String,
+        instance_ref: String,
+        actions: Option<Vec<String>>,
+    },
+}
+
+/// Adds (`grant`) or removes a right from `from` to `to` in the stored registry, validates
+/// the result and stores it (bumping the revision). Returns whether anything changed.
+pub fn change_right(
+    store: &SqliteStore,
+    grant: bool,
+    from: &str,
+    to: &str,
+    right: &Right,
+) -> anyhow::Result<bool> {
+    use dp_authz::registry::{
+        InstanceDelegation, PackageAssignment, ResourceDelegation, RoleAssignment,
+    };
+    let mut document = store
+        .load_registry()?
+        .unwrap_or_else(RegistryDocument::demo);
+    let (from, to) = (from.to_lowercase(), to.to_lowercase());
+    let before = document.clone();
+    match right {
+        Right::Role(role) => {
+            let role = role.to_uppercase();
+            document
+                .roles
+                .retain(|r| !(r.from == from && r.to == to && r.role.eq_ignore_ascii_case(&role)));
+            if grant {
+                document.roles.push(RoleAssignment { from, to, role });
+            }
+        }
+        Right::Package(package) => {
+            let package = package.to_lowercase();
+            document
+                .packages
+                .retain(|p| !(p.from == from && p.to == to && p.package == package));
+            if grant {
+                document
+                    .packages
+                    .push(PackageAssignment { from, to, package });
+            }
+        }
+        Right::Resource { resource, actions } => {
+            let resource = resource.to_lowercase();
+            document.resource_delegations.retain(|d| {
+                !(d.from == from && d.to == to && d.resource.to_lowercase() == resource)
+            });
+            if grant {
+                document.resource_delegations.push(ResourceDelegation {
+                    from,
+                    to,
+                    resource,
+                    actions: actions.clone(),
+                });
+            }
+        }
+        Right::Instance {
+            resource,
+            instance_ref,
+            actions,
+        } => {
+            let (resource, instance_ref) = (resource.to_lowercase(), instance_ref.to_lowercase());
+            document.instance_delegations.retain(|d| {
+                !(d.from == from && d.to == to && d.instance_ref.to_lowercase() == instance_ref)
+            });
+            if grant {
+                document.instance_delegations.push(InstanceDelegation {
+                    from,
+                    to,
+                    resource,
+                    instance_ref,
+                    actions: actions.clone(),
+                });
+            }
+        }
+    }
+    if document == before {
+        return Ok(false);
+    }
+    let registry = Registry::new(document).context("the registry with this change is invalid")?;
+    store.replace_registry(registry.document())?;
+    Ok(true)
+}

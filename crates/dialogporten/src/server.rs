@@ -7,10 +7,13 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
-use dp_api::AuthState;
-use dp_auth::{KeySource, Scheme, TokenVerifier, TrustedIssuer};
+use dp_api::{AuthState, DialogState};
+use dp_auth::{DialogTokenIssuer, KeySource, Scheme, TokenVerifier, TrustedIssuer};
 use dp_authz::Registry;
-use dp_idp::{AltinnIssuer, SigningKey, TestTokenGenerator};
+use dp_idp::{
+    AltinnIssuer, ClientRegistry, IdportenIssuer, MaskinportenIssuer, SigningKey,
+    TestTokenGenerator, TokenExchange,
+};
 use dp_store::SqliteStore;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -23,14 +26,79 @@ pub const MAX_BODY_BYTES: usize = 20_000_000;
 #[derive(Clone)]
 pub struct AppState {
     pub auth: AuthState,
-    /// Service owners, resources and parties (issue 3 builds the dialog API on it).
-    pub registry: Arc<Registry>,
+    /// Service owners, resources, parties and rights; reloaded when the store's copy changes.
+    pub registry: Arc<crate::registry::LiveRegistry>,
     pub store: Arc<SqliteStore>,
+    /// Signs the `dialogToken` of end-user dialog answers and backs the well-known endpoints.
+    pub dialog_tokens: Arc<DialogTokenIssuer>,
+}
+
+impl FromRef<AppState> for Arc<DialogTokenIssuer> {
+    fn from_ref(state: &AppState) -> Self {
+        state.dialog_tokens.clone()
+    }
 }
 
 impl FromRef<AppState> for AuthState {
     fn from_ref(state: &AppState) -> Self {
         state.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for DialogState {
+    fn from_ref(state: &AppState) -> Self {
+        DialogState {
+            store: state.store.clone(),
+            registry: state.registry.current(),
+            dialog_tokens: Some(state.dialog_tokens.clone()),
+        }
+    }
+}
+
+/// The embedded Maskinporten and ID-porten of local mode, with their client list.
+pub struct LocalProviders {
+    pub clients: Arc<ClientRegistry>,
+    pub maskinporten: Arc<MaskinportenIssuer>,
+    pub idporten: Arc<IdportenIssuer>,
+    /// Where the admin API's bearer token comes from.
+    pub admin_token: AdminToken,
+}
+
+/// The admin API's bearer token source (never the token itself, so it can be logged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminToken {
+    /// `admin_token` in the configuration (or `DIALOGPORTEN_ADMIN_TOKEN`).
+    Configured,
+    /// `DIR/admin-token`, `created` now or found from an earlier start.
+    File {
+        path: std::path::PathBuf,
+        created: bool,
+    },
+}
+
+/// Maskinporten's questions to Altinn (API delegations, system users), answered from the
+/// live registry, so `registry grant|revoke|import` apply to the next grant.
+struct RegistryRights(Arc<crate::registry::LiveRegistry>);
+
+impl dp_idp::maskinporten::AltinnRights for RegistryRights {
+    fn delegated_scopes(&self, consumer_org: &str, supplier_org: &str) -> Vec<String> {
+        self.0
+            .current()
+            .delegated_scopes(consumer_org, supplier_org)
+            .to_vec()
+    }
+
+    fn system_users(&self, owner_org: &str) -> Vec<dp_idp::maskinporten::SystemUserRecord> {
+        let owner = format!("urn:altinn:organization:identifier-no:{owner_org}");
+        self.0
+            .current()
+            .system_users_owned_by(&owner)
+            .map(|u| dp_idp::maskinporten::SystemUserRecord {
+                id: u.id.clone(),
+                system_id: u.system_id.clone(),
+                vendor_org_number: u.vendor_org_number.clone(),
+            })
+            .collect()
     }
 }
 
@@ -41,9 +109,13 @@ pub struct Server {
     /// The embedded Altinn issuer in local mode.
     pub altinn: Option<Arc<AltinnIssuer>>,
     pub generator: Option<Arc<TestTokenGenerator>>,
+    /// The embedded Maskinporten and ID-porten (local mode).
+    pub local: Option<LocalProviders>,
     pub registry: Arc<Registry>,
     pub registry_source: crate::registry::Source,
     pub store: Arc<SqliteStore>,
+    /// The dialog-token issuer (Ed25519 key ring in `DIR/keys/`), in every mode.
+    pub dialog_tokens: Arc<DialogTokenIssuer>,
 }
 
 /// `GET /health/deep`: 200 when the store answers, 503 otherwise.
@@ -68,13 +140,28 @@ pub fn embedded_altinn(config: &Config) -> anyhow::Result<Arc<AltinnIssuer>> {
     Ok(Arc::new(AltinnIssuer::new(config.public_url(), key)))
 }
 
+/// Loads (or creates) the dialog-token key ring of the data directory; in every mode, since
+/// Dialogporten itself issues dialog tokens also when it trusts external issuers.
+pub fn dialog_token_issuer(config: &Config) -> anyhow::Result<Arc<DialogTokenIssuer>> {
+    let issuer = DialogTokenIssuer::load_or_create(config.public_url(), &config.data_dir)
+        .context("loading the dialog-token keys")?;
+    Ok(Arc::new(issuer))
+}
+
 pub async fn build(config: &Config) -> anyhow::Result<Server> {
     dp_auth::install_crypto_provider();
+    let dialog_tokens = dialog_token_issuer(config)?;
     let store = crate::registry::open_store(config)?;
     let (registry, registry_source) = crate::registry::effective(config, &store)?;
     let store = Arc::new(store);
     let registry = Arc::new(registry);
+    let live_registry = Arc::new(crate::registry::LiveRegistry::new(
+        store.clone(),
+        (*registry).clone(),
+    ));
     let mut issuers = Vec::new();
+    let mut local: Option<LocalProviders> = None;
+    let mut admin_token_value = None;
     let (altinn, generator) = if config.local_mode() {
         let altinn = embedded_altinn(config)?;
         let source = KeySource::Embedded {
@@ -88,6 +175,82 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             altinn.clone(),
             config.testtools.user_list(),
         ));
+        let clients = Arc::new(
+            ClientRegistry::open(&config.data_dir).context("opening the OAuth client list")?,
+        );
+        let maskinporten = Arc::new(
+            MaskinportenIssuer::new(
+                config.public_url(),
+                SigningKey::load_or_create(&config.maskinporten_key_path())
+                    .context("loading the Maskinporten signing key")?,
+                clients.clone(),
+            )
+            .with_rights(Arc::new(RegistryRights(live_registry.clone()))),
+        );
+        let idporten = Arc::new(IdportenIssuer::new(
+            config.public_url(),
+            SigningKey::load_or_create(
+                &config.data_dir.join("keys").join("idporten-signing-key.p8"),
+            )
+            .context("loading the ID-porten signing key")?,
+            clients.clone(),
+        ));
+        idporten
+            .persist_in(&config.data_dir)
+            .context("loading the ID-porten consents and refresh tokens")?;
+        // The login page lists the registry's persons, as they are at each login.
+        let persons = live_registry.clone();
+        idporten.set_persons(move || {
+            persons
+                .current()
+                .document()
+                .parties
+                .iter()
+                .filter_map(|p| {
+                    p.identifier
+                        .strip_prefix("urn:altinn:person:identifier-no:")
+                        .map(|pid| (pid.to_owned(), p.name.clone()))
+                })
+                .collect()
+        });
+        for (scheme, issuer, jwks) in [
+            (
+                Scheme::Maskinporten,
+                maskinporten.issuer.clone(),
+                maskinporten.key.jwks(),
+            ),
+            (
+                Scheme::Idporten,
+                idporten.issuer.clone(),
+                idporten.key.jwks(),
+            ),
+        ] {
+            let source = KeySource::Embedded { issuer, jwks };
+            issuers.push(Arc::new(
+                TrustedIssuer::new(scheme, source, None).map_err(anyhow::Error::msg)?,
+            ));
+        }
+        let admin_token = match &config.admin_token {
+            Some(token) => {
+                admin_token_value = Some(token.clone());
+                AdminToken::Configured
+            }
+            None => {
+                let (token, created) = dp_idp::admin::load_or_create_token(&config.data_dir)
+                    .context("creating the admin token file")?;
+                admin_token_value = Some(token);
+                AdminToken::File {
+                    path: dp_idp::admin::token_path(&config.data_dir),
+                    created,
+                }
+            }
+        };
+        local = Some(LocalProviders {
+            clients,
+            maskinporten,
+            idporten,
+            admin_token,
+        });
         (Some(altinn), Some(generator))
     } else {
         let client = dp_auth::issuer::metadata_client();
@@ -106,12 +269,14 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
     verifier.refresh_all().await;
     verifier.spawn_periodic_refresh();
 
+    let state_registry = live_registry.clone();
     let state = AppState {
         auth: AuthState {
             verifier: verifier.clone(),
         },
-        registry: registry.clone(),
+        registry: live_registry,
         store: store.clone(),
+        dialog_tokens: dialog_tokens.clone(),
     };
     let mut router = Router::new()
         // The real service's health endpoints (api.md §0); `deep` also reads the store.
@@ -121,11 +286,32 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         .route("/health/readiness", get(|| async { "Healthy" }))
         .route("/health/deep", get(deep_health))
         .merge(dp_api::router::<AppState>())
+        .merge(dp_api::wellknown::router::<AppState>())
         .with_state(state);
     if let (Some(altinn), Some(generator)) = (&altinn, &generator) {
         router = router
             .merge(altinn.clone().router())
             .merge(generator.clone().router());
+    }
+    if let (Some(local), Some(altinn)) = (&local, &altinn) {
+        let org_registry = state_registry.clone();
+        let exchange = Arc::new(TokenExchange {
+            verifier: verifier.clone(),
+            altinn: altinn.clone(),
+            org_code: Arc::new(move |org_number: &str| {
+                org_registry
+                    .current()
+                    .service_owner_by_org_number(org_number)
+                    .map(|o| o.org_code.clone())
+            }),
+        });
+        router = router
+            .merge(local.maskinporten.clone().router())
+            .merge(local.idporten.clone().router())
+            .merge(exchange.router());
+        if let Some(token) = &admin_token_value {
+            router = router.merge(dp_idp::admin::router(local.clients.clone(), token));
+        }
     }
     let router = router
         // One body limit, the contract's: axum's own 2 MB default is switched off.
@@ -147,9 +333,11 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         verifier,
         altinn,
         generator,
+        local,
         registry,
         registry_source,
         store,
+        dialog_tokens,
     })
 }
 
@@ -193,6 +381,38 @@ pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Serv
             "trusting {} issuer {iss} (metadata: {})",
             issuer.scheme,
             issuer.describe_source()
+        );
+    }
+    tracing::info!(
+        "dialog tokens: issuer {}, signing key {} (next: {}), keys at {}",
+        server.dialog_tokens.issuer,
+        server.dialog_tokens.primary_kid(),
+        server.dialog_tokens.ring.secondary.kid(),
+        server.dialog_tokens.jwks_uri()
+    );
+    if let Some(local) = &server.local {
+        tracing::info!(
+            "Maskinporten metadata at {}; ID-porten discovery at {}; {} OAuth clients in {}",
+            local.maskinporten.metadata_url(),
+            local.idporten.discovery_url(),
+            local.clients.list().len(),
+            ClientRegistry::path_in(&config.data_dir).display()
+        );
+        tracing::info!(
+            "Maskinporten token endpoint at {} (JWT-bearer grants; clients: dialogporten clients add --kind maskinporten)",
+            local.maskinporten.token_endpoint()
+        );
+        let source = match &local.admin_token {
+            AdminToken::Configured => "from the configuration (admin_token)".to_owned(),
+            AdminToken::File { path, created } => format!(
+                "in {}{}",
+                path.display(),
+                if *created { ", created now" } else { "" }
+            ),
+        };
+        tracing::info!(
+            "admin API at {public_url}{} (Authorization: Bearer <admin token>; the token is {source})",
+            dp_idp::admin::CLIENTS_PATH
         );
     }
     if let Some(altinn) = &server.altinn {

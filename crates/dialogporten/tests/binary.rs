@@ -170,9 +170,14 @@ async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
                 .as_u16()
         }
     };
+    // Past authentication: the handler's 404 for a dialog that does not exist.
     assert_eq!(
-        call(token.clone(), "/api/v1/serviceowner/dialogs/x").await,
-        501
+        call(
+            token.clone(),
+            "/api/v1/serviceowner/dialogs/0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c11"
+        )
+        .await,
+        404
     );
 
     let (ok, personal, _) = run(
@@ -190,7 +195,14 @@ async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
     );
     assert!(ok);
     let personal = personal.trim().to_owned();
-    assert_eq!(call(personal.clone(), "/api/v1/enduser/dialogs").await, 501);
+    assert_eq!(
+        call(
+            personal.clone(),
+            "/api/v1/enduser/dialogs?party=urn:altinn:person:identifier-no:08844397713"
+        )
+        .await,
+        200
+    );
     assert_eq!(call(personal, "/api/v1/serviceowner/dialogs/x").await, 403);
     let (ok, _, stderr) = run(
         &[
@@ -209,13 +221,16 @@ async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
     drop(running);
     let restarted = serve(data.path());
     let status = reqwest::Client::new()
-        .get(format!("{}/api/v1/serviceowner/dialogs/x", restarted.url))
+        .get(format!(
+            "{}/api/v1/serviceowner/dialogs/0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c11",
+            restarted.url
+        ))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap()
         .status();
-    assert_eq!(status, 501);
+    assert_eq!(status, 404);
 }
 
 #[test]
@@ -379,4 +394,113 @@ fn registries_are_exported_checked_and_refused_with_the_entry_named() {
         !ok && stderr.contains("resources[0].owner"),
         "serve refuses an invalid registry: {stderr}"
     );
+}
+
+#[test]
+fn registry_grant_and_revoke_change_the_stored_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let org = "urn:altinn:organization:identifier-no:310923044";
+    let person = "urn:altinn:person:identifier-no:03886595947";
+    let export = || {
+        let (ok, out, err) = run(&["registry", "export", "--data-dir", data], &[]);
+        assert!(ok, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let has_role = |document: &serde_json::Value| {
+        document["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["from"] == org && r["to"] == person && r["role"] == "DAGL")
+    };
+    let grant = [
+        "registry",
+        "grant",
+        "--from",
+        org,
+        "--to",
+        person,
+        "--role",
+        "DAGL",
+        "--data-dir",
+        data,
+    ];
+    let (ok, out, err) = run(&grant, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "granted");
+    assert!(has_role(&export()));
+    let (_, out, _) = run(&grant, &[]);
+    assert_eq!(out.trim(), "already granted; nothing changed");
+
+    let mut revoke = grant;
+    revoke[1] = "revoke";
+    let (ok, out, err) = run(&revoke, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "revoked");
+    assert!(!has_role(&export()));
+
+    // A resource delegation with actions, then an invalid one that names an unknown party.
+    let (ok, _, err) = run(
+        &[
+            "registry",
+            "grant",
+            "--from",
+            org,
+            "--to",
+            person,
+            "--resource",
+            "super-simple-service",
+            "--actions",
+            "read,write",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let document = export();
+    let delegation = document["resourceDelegations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["to"] == person)
+        .unwrap()
+        .clone();
+    assert_eq!(delegation["actions"], serde_json::json!(["read", "write"]));
+    let (ok, _, err) = run(
+        &[
+            "registry",
+            "grant",
+            "--from",
+            "urn:altinn:organization:identifier-no:974760673",
+            "--to",
+            person,
+            "--role",
+            "DAGL",
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("roles[") && err.contains("is not a listed party"),
+        "{err}"
+    );
+    // Exactly one kind of right.
+    let (ok, _, err) = run(
+        &[
+            "registry",
+            "grant",
+            "--from",
+            org,
+            "--to",
+            person,
+            "--data-dir",
+            data,
+        ],
+        &[],
+    );
+    assert!(!ok && err.contains("--role"), "{err}");
 }

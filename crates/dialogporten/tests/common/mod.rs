@@ -2,6 +2,9 @@
 //! issuer (its own metadata, JWKS and keys) that the server can be configured to trust.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod dialogs;
+pub mod schema;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +23,7 @@ use serde_json::{Value, json};
 pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -46,8 +49,13 @@ impl TestServer {
         Self {
             url: format!("http://{address}"),
             client: reqwest::Client::new(),
-            _data_dir: data_dir,
+            data_dir,
         }
+    }
+
+    /// The server's data directory (its store is `dialogporten.db` there).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
     }
 
     /// Calls a test-token generator endpoint with the default `dev:dev` credentials.

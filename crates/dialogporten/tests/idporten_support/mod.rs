@@ -1,0 +1,290 @@
+//! Shared by the ID-porten tests: the real server with its embedded ID-porten wired to the
+//! registry's persons and to the data directory, test clients, and a cookie-keeping HTTP
+//! "browser" that follows the login and consent forms.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dialogporten::Config;
+use dp_idp::clients::sha256_hex;
+use dp_idp::{ClientKind, ClientRegistry, IdportenIssuer, OAuthClient};
+use serde_json::Value;
+
+pub const DEMO_PID: &str = "08844397713";
+pub const DEMO_NAME: &str = "UROMANTISK LITTERATUR";
+pub const REDIRECT_URI: &str = "http://localhost:7/callback";
+pub const POST_LOGOUT_URI: &str = "http://localhost:7/logged-out";
+
+pub struct IdpServer {
+    pub url: String,
+    pub issuer: String,
+    pub idporten: Arc<IdportenIssuer>,
+    data_dir: PathBuf,
+    _keep: Option<Arc<tempfile::TempDir>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for IdpServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The registry's persons, as the server should hand them to the login page.
+fn persons(registry: &dp_authz::Registry) -> Vec<(String, String)> {
+    registry
+        .document()
+        .parties
+        .iter()
+        .filter_map(|p| {
+            p.identifier
+                .strip_prefix("urn:altinn:person:identifier-no:")
+                .map(|pid| (pid.to_owned(), p.name.clone()))
+        })
+        .collect()
+}
+
+impl IdpServer {
+    /// A local-mode server on a fresh data directory.
+    pub async fn start() -> Self {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let path = dir.path().to_owned();
+        Self::start_in(&path, Some(dir)).await
+    }
+
+    /// A server on `data_dir` (a restart when another one used it before).
+    pub async fn start_in(data_dir: &Path, keep: Option<Arc<tempfile::TempDir>>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let config = Config {
+            listen: address,
+            public_url: format!("http://{address}"),
+            data_dir: data_dir.to_owned(),
+            ..Config::default()
+        };
+        let server = dialogporten::build(&config).await.unwrap();
+        let idporten = server.local.as_ref().unwrap().idporten.clone();
+        // What server.rs is asked to do: the registry's persons and the data directory.
+        let registry = server.registry.clone();
+        idporten.set_persons(move || persons(&registry));
+        idporten.persist_in(data_dir).unwrap();
+        let router = server.router;
+        let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self {
+            url: format!("http://{address}"),
+            issuer: format!("http://{address}/idporten"),
+            idporten,
+            data_dir: data_dir.to_owned(),
+            _keep: keep,
+            task,
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn keep(&self) -> Option<Arc<tempfile::TempDir>> {
+        self._keep.clone()
+    }
+
+    pub fn register(&self, client: OAuthClient) {
+        ClientRegistry::open(&self.data_dir)
+            .unwrap()
+            .add(client)
+            .unwrap();
+    }
+}
+
+/// An ID-porten client of org 991825827 with the Dialogporten scopes.
+pub fn client(id: &str, method: &str, secret: Option<&str>, jwks: Option<Value>) -> OAuthClient {
+    OAuthClient {
+        client_id: id.to_owned(),
+        kind: ClientKind::Idporten,
+        org_number: "991825827".to_owned(),
+        name: format!("Testtjeneste {id}"),
+        scopes: vec![
+            "digdir:dialogporten".to_owned(),
+            "digdir:dialogporten.noconsent".to_owned(),
+        ],
+        jwks,
+        redirect_uris: vec![REDIRECT_URI.to_owned()],
+        post_logout_redirect_uris: vec![POST_LOGOUT_URI.to_owned()],
+        token_endpoint_auth_method: method.to_owned(),
+        secret_sha256: secret.map(sha256_hex),
+    }
+}
+
+/// Undoes the HTML escaping of our pages.
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The value of attribute `name` in a tag.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let end = tag[start..].find('"')? + start;
+    Some(unescape(&tag[start..end]))
+}
+
+/// A form of a page: where it posts and its hidden fields.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Form {
+    /// The form with `id` in `html`.
+    pub fn find(html: &str, id: &str) -> Option<Form> {
+        let marker = format!("id=\"{id}\"");
+        let start = html
+            .find(&marker)
+            .and_then(|at| html[..at].rfind("<form"))?;
+        let end = html[start..].find("</form>")? + start;
+        let form = &html[start..end];
+        let open = &form[..form.find('>')?];
+        let action = attribute(open, "action")?;
+        let fields = form
+            .split("<input")
+            .skip(1)
+            .filter_map(|rest| rest.split('>').next())
+            .filter(|tag| tag.contains("type=\"hidden\""))
+            .filter_map(|tag| Some((attribute(tag, "name")?, attribute(tag, "value")?)))
+            .collect();
+        Some(Form { action, fields })
+    }
+
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.fields.retain(|(k, _)| k != name);
+        self.fields.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// Where a navigation ended: a page of the server, or a redirect away from it.
+#[derive(Debug)]
+pub enum Step {
+    Page {
+        status: u16,
+        url: String,
+        html: String,
+    },
+    Left(reqwest::Url),
+}
+
+impl Step {
+    pub fn page(self) -> (u16, String) {
+        match self {
+            Step::Page { status, html, .. } => (status, html),
+            Step::Left(url) => panic!("expected a page, left for {url}"),
+        }
+    }
+
+    pub fn left(self) -> reqwest::Url {
+        match self {
+            Step::Left(url) => url,
+            Step::Page { status, url, html } => {
+                panic!("expected a redirect away, got {status} at {url}: {html}")
+            }
+        }
+    }
+}
+
+/// A cookie-keeping user agent that follows redirects within the server and stops at the
+/// first one leading elsewhere (the client's redirect URI).
+pub struct Browser {
+    pub http: reqwest::Client,
+    server: String,
+}
+
+impl Browser {
+    pub fn new(server: &IdpServer) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            server: server.url.clone(),
+        }
+    }
+
+    async fn follow(&self, mut response: reqwest::Response) -> Step {
+        loop {
+            let url = response.url().to_string();
+            if !response.status().is_redirection() {
+                let status = response.status().as_u16();
+                return Step::Page {
+                    status,
+                    url,
+                    html: response.text().await.unwrap(),
+                };
+            }
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            let next = response.url().join(&location).unwrap();
+            if !next.as_str().starts_with(&self.server) {
+                return Step::Left(next);
+            }
+            response = self.http.get(next).send().await.unwrap();
+        }
+    }
+
+    pub async fn open(&self, url: &str) -> Step {
+        let response = self.http.get(url).send().await.unwrap();
+        self.follow(response).await
+    }
+
+    pub async fn submit(&self, form: &Form) -> Step {
+        let response = self
+            .http
+            .post(&form.action)
+            .form(&form.fields)
+            .send()
+            .await
+            .unwrap();
+        self.follow(response).await
+    }
+
+    /// Logs in as `pid` at `acr` on a login page.
+    pub async fn login(&self, html: &str, pid: &str, acr: &str) -> Step {
+        let form = Form::find(html, "login-form").expect("a login form");
+        self.submit(
+            &form
+                .with("pid", pid)
+                .with("acr", acr)
+                .with("action", "login"),
+        )
+        .await
+    }
+
+    /// Accepts (or declines) on a consent page.
+    pub async fn consent(&self, html: &str, accept: bool) -> Step {
+        let form = Form::find(html, "consent-form").expect("a consent form");
+        self.submit(&form.with("action", if accept { "accept" } else { "reject" }))
+            .await
+    }
+}
+
+/// The value of query parameter `name`.
+pub fn query(url: &reqwest::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+pub fn payload(token: &str) -> Value {
+    use base64::Engine;
+    let part = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap(),
+    )
+    .unwrap()
+}
