@@ -37,6 +37,25 @@ struct CommonArgs {
     public_url: Option<String>,
 }
 
+#[derive(Args)]
+struct GenerateArgs {
+    /// Dialogs to write.
+    #[arg(long)]
+    dialogs: usize,
+    /// Organisations (one person per ten parties, each holding roles on several of them).
+    #[arg(long, default_value_t = 10_000)]
+    parties: usize,
+    /// Service owners (org codes so000, so001, ...; three resources each).
+    #[arg(long, default_value_t = 5)]
+    service_owners: usize,
+    /// Seed of the random generator; the same seed gives the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Generate even if the store already holds dialogs (the registry is replaced).
+    #[arg(long)]
+    force: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server.
@@ -82,6 +101,14 @@ enum Command {
         #[command(subcommand)]
         command: ClientsCommand,
     },
+    /// Fill an empty data directory with generated data for benchmarks and demos.
+    ///
+    /// Writes a registry (service owners with three resources each, organisations, and persons
+    /// who hold DAGL over many of them) and dialogs with content in nb/nn/en, transmissions,
+    /// activities, attachments, labels and seen logs. Dialogs per party and per resource are
+    /// skewed, as in real data. Reproducible for the same --seed. Replaces the stored registry,
+    /// so it refuses a store that already holds dialogs unless --force is given.
+    Generate(GenerateArgs),
     /// Manage the Ed25519 keys that sign dialog tokens (DIR/keys/dialog-token-keys.json).
     ///
     /// The server signs every dialog token with the Primary key and publishes Primary and
@@ -413,6 +440,43 @@ fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             ));
         }
     }
+    Ok(())
+}
+
+fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result<()> {
+    use dp_store::DialogStore;
+    let store = dialogporten::registry::open_store(config)?;
+    let existing = store
+        .search_dialogs(&dp_store::DialogQuery {
+            limit: 1,
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("reading the store: {e}"))?;
+    if !existing.is_empty() && !args.force {
+        anyhow::bail!(
+            "the store in {} already holds dialogs; generate into an empty --data-dir, or give \
+             --force to add to it (its registry is replaced)",
+            config.data_dir.display()
+        );
+    }
+    let options = dialogporten::generate::GenerateOptions {
+        dialogs: args.dialogs,
+        parties: args.parties,
+        service_owners: args.service_owners,
+        seed: args.seed,
+    };
+    let generated = dialogporten::generate::generate(&store, &options, true)?;
+    print_out(&format!(
+        "generated {} dialogs for {} organisations, {} persons and {} service owners in {:.1} s \
+         ({:.0} dialogs/s) into {}",
+        generated.dialogs,
+        generated.parties,
+        generated.persons,
+        args.service_owners,
+        generated.seconds,
+        generated.dialogs as f64 / generated.seconds.max(1e-9),
+        config.data_dir.display()
+    ));
     Ok(())
 }
 
@@ -851,6 +915,7 @@ async fn main() -> std::process::ExitCode {
             Command::Serve { .. } => serve(config).await,
             Command::Registry { command } => registry_command(&config, command),
             Command::Keys { command } => keys_command(&config, command),
+            Command::Generate(args) => generate_command(&config, args),
             Command::Clients { command } => clients_command(&config, command),
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();

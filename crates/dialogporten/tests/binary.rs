@@ -504,3 +504,69 @@ fn registry_grant_and_revoke_change_the_stored_rights() {
     );
     assert!(!ok && err.contains("--role"), "{err}");
 }
+
+#[tokio::test]
+async fn generate_fills_an_empty_store_that_the_server_then_serves() {
+    let data = tempfile::tempdir().unwrap();
+    let data_arg = data.path().to_str().unwrap();
+    let generate = [
+        "generate",
+        "--dialogs",
+        "400",
+        "--parties",
+        "40",
+        "--service-owners",
+        "2",
+        "--seed",
+        "3",
+        "--data-dir",
+        data_arg,
+    ];
+    let (ok, out, stderr) = run(&generate, &[]);
+    assert!(ok, "{stderr}");
+    assert!(
+        out.contains("generated 400 dialogs for 40 organisations"),
+        "{out}"
+    );
+    // A second run would replace the registry under existing dialogs: refused, nothing lost.
+    let (ok, _, stderr) = run(&generate, &[]);
+    assert!(!ok && stderr.contains("already holds dialogs"), "{stderr}");
+
+    let running = serve(data.path());
+    let org_no = dialogporten::generate::org_number(900_000);
+    let (ok, token, stderr) = run(
+        &[
+            "token",
+            "enterprise",
+            "--scopes",
+            "digdir:dialogporten.serviceprovider digdir:dialogporten.serviceprovider.search",
+            "--org",
+            "so000",
+            "--org-no",
+            &org_no,
+            "--data-dir",
+            data_arg,
+        ],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/serviceowner/dialogs?limit=1000",
+            running.url
+        ))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().expect("a search page");
+    assert!(
+        !items.is_empty() && items.len() < 400,
+        "so000 sees its own share of the 400 dialogs, not all: {}",
+        items.len()
+    );
+    assert!(items.iter().all(|d| d["org"] == "so000"));
+}
