@@ -19,7 +19,9 @@ use dp_idp::testtools::{Minted, Params};
 use dp_store::DialogStore;
 use hyper::Method;
 
-const RICH: &str = include_str!("../../api/src/serviceowner/create_dialog_rich.json");
+/// The harness's create body (`bench/create-dialog.json`): a typical dialog with a transmission,
+/// attachments, GUI and API actions and an activity.
+const RICH: &str = include_str!("../../../bench/create-dialog.json");
 const MINIMAL: &str = r#"{"serviceResource":"urn:altinn:resource:ttd-dialogporten-automated-tests","party":"urn:altinn:organization:identifier-no:310923044","content":{"title":{"value":[{"languageCode":"nb","value":"En tittel"}]}}}"#;
 
 struct Bench {
@@ -185,7 +187,7 @@ fn main() {
     });
 
     println!("\n## Create-dialog validation\n");
-    for (label, body) in [("minimal body", MINIMAL), ("rich body", RICH)] {
+    for (label, body) in [("minimal body", MINIMAL), ("typical body", RICH)] {
         let dto: CreateDialog = dp_api::json::parse_body(body.as_bytes()).unwrap();
         let errors = validate_create::validate(&dto, &context());
         assert!(errors.is_empty(), "{label} is valid: {errors:?}");

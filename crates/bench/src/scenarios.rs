@@ -3,10 +3,14 @@
 use std::sync::Arc;
 
 use hyper::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::load::{MakeRequest, Template};
 use crate::setup::{Fixture, SERVICE_OWNER, all_resources_query, basic, enterprise_query};
+
+/// The create scenario's body: a typical dialog (transmission, attachments, GUI and API actions,
+/// an activity); its resource and party are replaced by the generated data's.
+const CREATE_BODY: &str = include_str!("../../../bench/create-dialog.json");
 
 /// What a scenario exercises; decides where it is reported and whether it is repeated per size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -170,15 +174,15 @@ pub fn all(fixture: &Fixture, signing_threads: usize) -> Vec<Scenario> {
         ),
         prepare: None,
     });
-    let create_body = json!({
-        "serviceResource": format!("urn:altinn:resource:{SERVICE_OWNER}-service-0"),
-        "party": fixture.create_party,
-        "content": { "title": { "value": [ { "languageCode": "nb", "value": "En tittel" } ] } }
-    })
-    .to_string();
+    let mut create_body: Value =
+        serde_json::from_str(CREATE_BODY).expect("bench/create-dialog.json is JSON");
+    create_body["serviceResource"] =
+        json!(format!("urn:altinn:resource:{SERVICE_OWNER}-service-0"));
+    create_body["party"] = json!(fixture.create_party);
+    let create_body = create_body.to_string();
     scenarios.push(Scenario {
         id: "so-create",
-        title: "Service owner: create dialog (minimal body)".into(),
+        title: "Service owner: create dialog (bench/create-dialog.json: typical body)".into(),
         kind: Kind::Write,
         expect: 201,
         make: same(
