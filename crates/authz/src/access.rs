@@ -220,7 +220,6 @@ impl<'a> EmbeddedAuthorization<'a> {
     /// main unit (authz.md §6.2). A person or e-mail user holds PRIV on their own party.
     fn rights_by_party(&self, subject: &str) -> BTreeMap<String, Rights> {
         let subject = subject.to_lowercase();
-        let document = self.registry.document();
         let mut direct: BTreeMap<String, Rights> = BTreeMap::new();
         if !subject.starts_with(SYSTEM_USER_PREFIX) && self.registry.party(&subject).is_some() {
             direct
@@ -229,33 +228,21 @@ impl<'a> EmbeddedAuthorization<'a> {
                 .roles
                 .insert("PRIV".into());
         }
-        for role in document
-            .roles
-            .iter()
-            .filter(|r| r.to.to_lowercase() == subject)
-        {
+        for role in self.registry.roles_held_by(&subject) {
             direct
                 .entry(role.from.clone())
                 .or_default()
                 .roles
                 .insert(role.role.to_uppercase());
         }
-        for package in document
-            .packages
-            .iter()
-            .filter(|p| p.to.to_lowercase() == subject)
-        {
+        for package in self.registry.packages_held_by(&subject) {
             direct
                 .entry(package.from.clone())
                 .or_default()
                 .packages
                 .insert(package.package.to_lowercase());
         }
-        for d in document
-            .resource_delegations
-            .iter()
-            .filter(|d| d.to.to_lowercase() == subject)
-        {
+        for d in self.registry.resource_delegations_to(&subject) {
             let rights = direct.entry(d.from.clone()).or_default();
             let single = Rights {
                 resources: BTreeMap::from([(bare_resource(&d.resource), action_set(&d.actions))]),
@@ -263,11 +250,7 @@ impl<'a> EmbeddedAuthorization<'a> {
             };
             rights.merge(&single);
         }
-        for d in document
-            .instance_delegations
-            .iter()
-            .filter(|d| d.to.to_lowercase() == subject)
-        {
+        for d in self.registry.instance_delegations_to(&subject) {
             direct.entry(d.from.clone()).or_default().instances.push((
                 bare_resource(&d.resource),
                 d.instance_ref.to_lowercase(),
@@ -399,8 +382,11 @@ impl<'a> EmbeddedAuthorization<'a> {
         })
     }
 
-    fn decide(&self, request: &DecisionRequest) -> Decision {
-        let rights_by_party = self.rights_by_party(&request.subject);
+    fn decide(
+        &self,
+        request: &DecisionRequest,
+        rights_by_party: &BTreeMap<String, Rights>,
+    ) -> Decision {
         let Some(rights) = rights_by_party.get(&request.party.to_lowercase()) else {
             return Decision::NotApplicable;
         };
@@ -509,6 +495,17 @@ impl AccessManagement for EmbeddedAuthorization<'_> {
 
 impl Pdp for EmbeddedAuthorization<'_> {
     fn authorize(&self, requests: &[DecisionRequest]) -> Vec<Decision> {
-        requests.iter().map(|r| self.decide(r)).collect()
+        // A batch is usually one subject's decisions on one dialog: their rights are gathered
+        // once per subject, not once per action.
+        let mut rights: BTreeMap<&str, BTreeMap<String, Rights>> = BTreeMap::new();
+        requests
+            .iter()
+            .map(|r| {
+                let held = rights
+                    .entry(r.subject.as_str())
+                    .or_insert_with(|| self.rights_by_party(&r.subject));
+                self.decide(r, held)
+            })
+            .collect()
     }
 }

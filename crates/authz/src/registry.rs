@@ -228,6 +228,21 @@ pub struct Registry {
     resource_by_id: HashMap<String, usize>,
     party_by_id: HashMap<String, usize>,
     system_user_by_id: HashMap<String, usize>,
+    /// Assignments by their holder (lower case): a subject's rights are found without scanning
+    /// every assignment (generated registries hold hundreds of thousands; authz.md §6.2 runs
+    /// on every end-user request).
+    held_by: HashMap<String, HeldRights>,
+    /// Sub-units by the identifier of their main unit.
+    sub_units_by_parent: HashMap<String, Vec<usize>>,
+}
+
+/// Positions in the document's assignment lists of what one subject holds.
+#[derive(Debug, Clone, Default)]
+struct HeldRights {
+    roles: Vec<usize>,
+    packages: Vec<usize>,
+    resource_delegations: Vec<usize>,
+    instance_delegations: Vec<usize>,
 }
 
 impl Registry {
@@ -465,6 +480,7 @@ impl Registry {
                 ));
             }
         }
+        let (held_by, sub_units_by_parent) = Self::holder_indexes(&document);
         Ok(Self {
             document,
             owner_by_org_number,
@@ -472,7 +488,97 @@ impl Registry {
             resource_by_id,
             party_by_id,
             system_user_by_id,
+            held_by,
+            sub_units_by_parent,
         })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn holder_indexes(
+        document: &RegistryDocument,
+    ) -> (HashMap<String, HeldRights>, HashMap<String, Vec<usize>>) {
+        let mut held_by: HashMap<String, HeldRights> = HashMap::new();
+        for (i, role) in document.roles.iter().enumerate() {
+            held_by
+                .entry(role.to.to_lowercase())
+                .or_default()
+                .roles
+                .push(i);
+        }
+        for (i, package) in document.packages.iter().enumerate() {
+            held_by
+                .entry(package.to.to_lowercase())
+                .or_default()
+                .packages
+                .push(i);
+        }
+        for (i, delegation) in document.resource_delegations.iter().enumerate() {
+            held_by
+                .entry(delegation.to.to_lowercase())
+                .or_default()
+                .resource_delegations
+                .push(i);
+        }
+        for (i, delegation) in document.instance_delegations.iter().enumerate() {
+            held_by
+                .entry(delegation.to.to_lowercase())
+                .or_default()
+                .instance_delegations
+                .push(i);
+        }
+        let mut sub_units_by_parent: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, party) in document.parties.iter().enumerate() {
+            if let Some(parent) = &party.parent {
+                sub_units_by_parent
+                    .entry(parent.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        (held_by, sub_units_by_parent)
+    }
+
+    /// The role assignments held by `subject` (compared case-insensitively).
+    pub fn roles_held_by(&self, subject: &str) -> impl Iterator<Item = &RoleAssignment> {
+        self.held(subject, |h| &h.roles)
+            .map(|i| &self.document.roles[i])
+    }
+
+    /// The access packages held by `subject`.
+    pub fn packages_held_by(&self, subject: &str) -> impl Iterator<Item = &PackageAssignment> {
+        self.held(subject, |h| &h.packages)
+            .map(|i| &self.document.packages[i])
+    }
+
+    /// The resource delegations to `subject`.
+    pub fn resource_delegations_to(
+        &self,
+        subject: &str,
+    ) -> impl Iterator<Item = &ResourceDelegation> {
+        self.held(subject, |h| &h.resource_delegations)
+            .map(|i| &self.document.resource_delegations[i])
+    }
+
+    /// The instance delegations to `subject`.
+    pub fn instance_delegations_to(
+        &self,
+        subject: &str,
+    ) -> impl Iterator<Item = &InstanceDelegation> {
+        self.held(subject, |h| &h.instance_delegations)
+            .map(|i| &self.document.instance_delegations[i])
+    }
+
+    fn held(
+        &self,
+        subject: &str,
+        list: fn(&HeldRights) -> &Vec<usize>,
+    ) -> impl Iterator<Item = usize> + '_ {
+        self.held_by
+            .get(&subject.to_lowercase())
+            .map(list)
+            .into_iter()
+            .flatten()
+            .copied()
     }
 
     pub fn demo() -> Self {
@@ -487,6 +593,8 @@ impl Registry {
             resource_by_id: HashMap::new(),
             party_by_id: HashMap::new(),
             system_user_by_id: HashMap::new(),
+            held_by: HashMap::new(),
+            sub_units_by_parent: HashMap::new(),
         }
     }
 
@@ -583,10 +691,11 @@ impl Registry {
 
     /// The sub-units of a main unit.
     pub fn sub_units(&self, identifier: &str) -> impl Iterator<Item = &Party> {
-        self.document
-            .parties
-            .iter()
-            .filter(move |p| p.parent.as_deref() == Some(identifier))
+        self.sub_units_by_parent
+            .get(identifier)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.document.parties[i])
     }
 }
 
