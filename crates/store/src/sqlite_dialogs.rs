@@ -266,12 +266,35 @@ fn search_sql(query: &DialogQuery) -> (String, Vec<SqlValue>) {
         conditions: Vec::new(),
         values: Vec::new(),
     };
-    sql.any_of("d.org", query.org.iter().cloned());
+    // With parties given, the party index is the one to walk: a party holds few dialogs next
+    // to an organisation's or a resource's many, or a common word's. Without statistics the
+    // planner may pick the org or resource index or the free-text list instead and read far
+    // more rows (at 200k dialogs: 34 ms instead of 4 ms for a 20-party person's free-text
+    // search); a unary `+` keeps a column out of the index choice (sqlite.org/optoverview.html).
+    // An end user's authorized (party, resource) pairs name their parties too: when nothing
+    // else can match (no delegated instances), those parties are an indexable filter.
+    let pair_parties: Vec<String> = match &query.authorized_pairs {
+        Some(pairs) if query.parties.is_empty() && query.authorized_instances.is_empty() => pairs
+            .iter()
+            .map(|(party, _)| party.to_lowercase())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let by_party = !query.parties.is_empty() || !pair_parties.is_empty();
+    let (org, resource, seq) = if by_party {
+        ("+d.org", "+d.service_resource", "+d.seq")
+    } else {
+        ("d.org", "d.service_resource", "d.seq")
+    };
+    sql.any_of(org, query.org.iter().cloned());
     sql.any_of(
-        "d.service_resource",
+        resource,
         query.service_resources.iter().map(|s| s.to_lowercase()),
     );
     sql.any_of("d.party", query.parties.iter().map(|s| s.to_lowercase()));
+    sql.any_of("d.party", pair_parties);
     if let Some(pairs) = &query.authorized_pairs {
         // (party, resource) ∈ pairs, or the dialog is named by a delegated instance
         // (authz.md §3.4 step 7).
@@ -378,7 +401,7 @@ fn search_sql(query: &DialogQuery) -> (String, Vec<SqlValue>) {
             Some(fts) => {
                 let p = sql.push(fts);
                 sql.conditions.push(format!(
-                    "d.seq in (select rowid from dialog_search where dialog_search match {p})"
+                    "{seq} in (select rowid from dialog_search where dialog_search match {p})"
                 ));
             }
             // Nothing searchable (only punctuation or negations) matches nothing (api.md §3.4).
