@@ -37,8 +37,7 @@ fn rfc1123(t: Timestamp) -> String {
 
 async fn load(state: &DialogState, id: Uuid) -> Result<StoredDialog, ApiError> {
     state
-        .run(move |store| store.get_dialog(id))
-        .await?
+        .get_dialog_now(id)?
         .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))
 }
 

@@ -40,7 +40,7 @@ pub async fn load_owned(
     principal: &Principal,
     id: Uuid,
 ) -> Result<StoredDialog, ApiError> {
-    let stored = state.run(move |store| store.get_dialog(id)).await?;
+    let stored = state.get_dialog_now(id)?;
     match stored {
         Some(stored) if owns(state, principal, &stored.dialog) => Ok(stored),
         _ => Err(ApiError::entity_not_found(DIALOG_ENTITY, id)),
