@@ -232,6 +232,17 @@ pub fn registry(options: &GenerateOptions, rng: &mut StdRng) -> RegistryDocument
     document
 }
 
+/// A UUIDv7 at `micros` with random bits from the seeded generator, so the same seed gives the
+/// same ids and every id's timestamp is its dialog's creation time (api.md §2 id rules).
+fn v7(rng: &mut StdRng, micros: i64) -> Uuid {
+    let millis = u64::try_from(micros / 1000).unwrap_or(0);
+    uuid::Builder::from_unix_timestamp_millis(millis, &rng.random::<[u8; 10]>()).into_uuid()
+}
+
+fn v4(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random::<[u8; 16]>()).into_uuid()
+}
+
 fn dialog(
     rng: &mut StdRng,
     document: &RegistryDocument,
@@ -266,7 +277,7 @@ fn dialog(
     };
     let transmissions: Vec<Transmission> = (0..rng.random_range(0..4))
         .map(|t| Transmission {
-            id: Uuid::now_v7(),
+            id: v7(rng, created),
             idempotent_key: None,
             created_at,
             authorization_attribute: None,
@@ -293,7 +304,7 @@ fn dialog(
         .collect();
     let activities: Vec<Activity> = (0..rng.random_range(1..4))
         .map(|_| Activity {
-            id: Uuid::now_v7(),
+            id: v7(rng, created),
             created_at,
             extended_type: None,
             activity_type: ActivityType::DialogOpened,
@@ -304,7 +315,7 @@ fn dialog(
         .collect();
     let attachments: Vec<Attachment> = (0..rng.random_range(0..3))
         .map(|a| Attachment {
-            id: Uuid::now_v7(),
+            id: v7(rng, created),
             display_name: loc(
                 &format!("Vedlegg {a}"),
                 &format!("Vedlegg {a}"),
@@ -312,7 +323,7 @@ fn dialog(
             ),
             name: Some(format!("vedlegg-{a}.pdf")),
             urls: vec![AttachmentUrl {
-                id: Uuid::now_v7(),
+                id: v7(rng, created),
                 url: format!("https://example.com/{number}/{a}.pdf"),
                 media_type: Some("application/pdf".into()),
                 consumer_type: AttachmentUrlConsumerType::Gui,
@@ -322,7 +333,7 @@ fn dialog(
         .collect();
     let seen_log = if rng.random_bool(0.4) {
         vec![SeenLog {
-            id: Uuid::now_v7(),
+            id: v7(rng, created),
             seen_at: updated_at,
             seen_by: Actor {
                 actor_type: ActorType::PartyRepresentative,
@@ -355,8 +366,8 @@ fn dialog(
         DialogStatus::NotApplicable,
     ];
     let mut dialog = Dialog {
-        id: Uuid::now_v7(),
-        revision: Uuid::new_v4(),
+        id: v7(rng, created),
+        revision: v4(rng),
         org: resource.owner.clone(),
         service_resource: format!("urn:altinn:resource:{}", resource.identifier),
         service_resource_type: "GenericAccessResource".into(),
@@ -395,7 +406,7 @@ fn dialog(
         search_tags: vec![nb.to_lowercase()],
         attachments,
         gui_actions: vec![GuiAction {
-            id: Uuid::now_v7(),
+            id: v7(rng, created),
             action: "read".into(),
             url: format!("https://example.com/{number}"),
             authorization_attribute: None,
@@ -410,12 +421,12 @@ fn dialog(
         activities,
         seen_log,
         end_user_context: EndUserContext {
-            revision: Uuid::new_v4(),
+            revision: v4(rng),
             system_labels: vec![system_label],
             label_log: Vec::new(),
         },
         service_owner_context: ServiceOwnerContext {
-            revision: Uuid::new_v4(),
+            revision: v4(rng),
             service_owner_labels: labels,
         },
     };

@@ -8,6 +8,9 @@ use dialogporten::server;
 use dp_idp::TokenKind;
 use dp_idp::testtools::{MintError, Minted, Params};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Dialogporten v1 API server (Norway's common inbox for dialogs between service owners and
 /// citizens or businesses), with embedded identity providers for local use.
 ///
@@ -896,8 +899,24 @@ fn print_out(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Store calls run on the blocking pool; SQLite serves them with four readers and one
+    // writer, so more threads than a few per connection only queue on its locks while each
+    // keeps its own allocator cache (tokio's default allows 512).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(6)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     let (listen, registry) = match &cli.command {
         Command::Serve { listen, registry } => (*listen, registry.clone()),
