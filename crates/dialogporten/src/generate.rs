@@ -28,6 +28,8 @@ use uuid::Uuid;
 /// Dialogs per transaction: large enough to amortise the commit, small enough to keep memory flat.
 const BATCH: usize = 5_000;
 const RESOURCES_PER_OWNER: usize = 3;
+/// Dialogs are spread over the last two years.
+const SPAN_MICROS: i64 = 2 * 365 * 24 * 3600 * 1_000_000;
 
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
@@ -247,6 +249,7 @@ fn dialog(
     rng: &mut StdRng,
     document: &RegistryDocument,
     options: &GenerateOptions,
+    created: i64,
     now: i64,
 ) -> Dialog {
     let resource = &document.resources[skewed(rng, document.resources.len())];
@@ -265,11 +268,11 @@ fn dialog(
     let (nb, nn, en) = SUBJECTS[rng.random_range(0..SUBJECTS.len())];
     let number: u32 = rng.random_range(1000..99_999);
     // Spread over the last two years, in microseconds.
-    let created = now - rng.random_range(0..63_072_000_000_000_i64);
     let created_at = Timestamp::from_unix_micros(created).unwrap_or_else(Timestamp::now);
-    let updated_at =
-        Timestamp::from_unix_micros(created + rng.random_range(0..2_592_000_000_000_i64))
-            .unwrap_or(created_at);
+    // Updated up to 30 days later, never after now (a dialog "updated" in the future would
+    // count as unseen on every read).
+    let updated = (created + rng.random_range(0..2_592_000_000_000_i64)).min(now);
+    let updated_at = Timestamp::from_unix_micros(updated).unwrap_or(created_at);
     let service_owner = Actor {
         actor_type: ActorType::ServiceOwner,
         actor_name: None,
@@ -474,7 +477,16 @@ pub fn generate(
     while written < options.dialogs {
         let count = BATCH.min(options.dialogs - written);
         let batch: Vec<Dialog> = (0..count)
-            .map(|_| dialog(&mut rng, &document, options, now))
+            .map(|i| {
+                // Dialogs arrive over the last two years in order, as a live service receives
+                // them: creation times (and so the UUIDv7 ids) grow through the run, which keeps
+                // the id index appending instead of splitting pages all over a large file.
+                let position = (written + i) as i64;
+                let created = now - SPAN_MICROS
+                    + position * SPAN_MICROS / options.dialogs.max(1) as i64
+                    + rng.random_range(0..1_000_000);
+                dialog(&mut rng, &document, options, created.min(now), now)
+            })
             .collect();
         store
             .insert_dialogs(&batch)
