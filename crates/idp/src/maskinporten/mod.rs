@@ -9,6 +9,8 @@
 //! after `iat`, `jti` single-use; every scope must be registered for the client. Errors are the
 //! real service's OAuth error bodies, with the MP code in the description and in `error_uri`.
 
+mod error;
+mod on_behalf;
 mod replay;
 pub mod x509;
 
@@ -17,7 +19,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -28,6 +30,9 @@ use serde_json::{Map, Value, json};
 use crate::clients::{ClientKind, ClientRegistry, GRANT_ALGORITHMS, OAuthClient, rsa_components};
 use crate::signing::SigningKey;
 use replay::ReplayCache;
+
+pub use error::GrantError;
+use error::no_store;
 
 pub const BASE_PATH: &str = "/maskinporten/";
 pub const METADATA_PATH: &str = "/maskinporten/.well-known/oauth-authorization-server";
@@ -83,72 +88,6 @@ pub trait AltinnRights: Send + Sync {
     fn delegated_scopes(&self, consumer_org: &str, supplier_org: &str) -> Vec<String>;
     /// The system users owned by the organisation `owner_org`.
     fn system_users(&self, owner_org: &str) -> Vec<SystemUserRecord>;
-}
-
-/// A refused token request: the OAuth error body of RFC 6749 §5.2, status 400.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GrantError {
-    pub error: &'static str,
-    pub description: String,
-    /// The MP code, e.g. `MP-124` (auth.md §2.3).
-    pub code: Option<&'static str>,
-}
-
-impl GrantError {
-    fn new(
-        error: &'static str,
-        code: Option<&'static str>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            error,
-            description: description.into(),
-            code,
-        }
-    }
-
-    /// `invalid_grant` with Maskinporten's "Invalid assertion. Client authentication failed."
-    fn client_auth(code: &'static str, detail: impl std::fmt::Display) -> Self {
-        Self::new(
-            "invalid_grant",
-            Some(code),
-            format!("Invalid assertion. Client authentication failed. {detail}"),
-        )
-    }
-
-    fn request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new("invalid_request", Some(code), detail)
-    }
-
-    pub fn body(&self) -> Value {
-        let description = match self.code {
-            Some(code) => format!("{} ({code})", self.description),
-            None => self.description.clone(),
-        };
-        let mut body = json!({"error": self.error, "error_description": description});
-        if let Some(code) = self.code {
-            body["error_uri"] = json!(format!("https://maskinporten.no/errors/{code}"));
-        }
-        body
-    }
-}
-
-impl IntoResponse for GrantError {
-    fn into_response(self) -> Response {
-        let status = if self.error == "server_error" {
-            StatusCode::INTERNAL_SERVER_ERROR
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        let mut response = (status, Json(self.body())).into_response();
-        no_store(response.headers_mut());
-        response
-    }
-}
-
-fn no_store(headers: &mut HeaderMap) {
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
 /// A successful token response (auth.md §2.3).
@@ -768,166 +707,6 @@ impl MaskinportenIssuer {
             ));
         }
         Ok(scopes)
-    }
-
-    /// A supplier's grant: `consumer_org` must have delegated every scope to the client's org.
-    fn check_delegation(
-        &self,
-        client: &OAuthClient,
-        consumer: &str,
-        scopes: &[String],
-    ) -> Result<(), GrantError> {
-        if consumer == client.org_number {
-            return Err(GrantError::request(
-                "MP-011",
-                format!(
-                    "The combination consumer_org={consumer} and client {:?} (of organisation {consumer}) is invalid: a client cannot be a supplier for its own organisation",
-                    client.client_id
-                ),
-            ));
-        }
-        let delegated = self
-            .rights
-            .as_ref()
-            .map(|r| r.delegated_scopes(consumer, &client.org_number))
-            .unwrap_or_default();
-        let missing: Vec<&str> = scopes
-            .iter()
-            .map(String::as_str)
-            .filter(|s| !delegated.iter().any(|d| d == s))
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        Err(GrantError::new(
-            "invalid_grant",
-            Some("MP-251"),
-            format!(
-                "The consumer {consumer} has not delegated the scope(s) {} to the supplier {} (registry apiScopeDelegations)",
-                missing.join(" "),
-                client.org_number
-            ),
-        ))
-    }
-
-    /// A system-user grant (auth.md §3): one `urn:altinn:systemuser` entry naming the customer
-    /// organisation, which must own a system user of a system of the client's organisation.
-    fn system_user(&self, client: &OAuthClient, details: &Value) -> Result<Value, GrantError> {
-        let entry = match details.as_array().map(Vec::as_slice) {
-            Some([entry]) => entry,
-            Some([]) | None => {
-                return Err(GrantError::request(
-                    "MP-302",
-                    "authorization_details must be a JSON array with one entry",
-                ));
-            }
-            Some(_) => {
-                return Err(GrantError::request(
-                    "MP-302",
-                    "authorization_details may name one system user per grant",
-                ));
-            }
-        };
-        let Some(entry) = entry.as_object() else {
-            return Err(GrantError::request(
-                "MP-302",
-                "an authorization_details entry must be a JSON object",
-            ));
-        };
-        let kind = entry.get("type").and_then(Value::as_str).unwrap_or("");
-        if kind != SYSTEM_USER_TYPE {
-            return Err(GrantError::request(
-                "MP-301",
-                format!(
-                    "Unsupported authorization_details type {kind:?}; expected {SYSTEM_USER_TYPE}"
-                ),
-            ));
-        }
-        if let Some(field) = entry
-            .keys()
-            .find(|k| !["type", "systemuser_org", "system_id", "externalRef"].contains(&k.as_str()))
-        {
-            return Err(GrantError::request(
-                "MP-302",
-                format!(
-                    "Unknown field {field:?} in authorization_details (expected type, systemuser_org, and optionally externalRef, system_id)"
-                ),
-            ));
-        }
-        let org = entry
-            .get("systemuser_org")
-            .and_then(Value::as_object)
-            .and_then(|org| {
-                let authority = org.get("authority")?.as_str()?;
-                let id = org.get("ID")?.as_str()?;
-                let number = id.strip_prefix("0192:")?;
-                (authority.eq_ignore_ascii_case(ISO6523_AUTHORITY) && valid_org_number(number))
-                    .then(|| number.to_owned())
-            })
-            .ok_or_else(|| {
-                GrantError::request(
-                    "MP-303",
-                    format!(
-                        "Invalid systemuser_org: expected {{\"authority\":\"{ISO6523_AUTHORITY}\",\"ID\":\"0192:<organisation number>\"}}"
-                    ),
-                )
-            })?;
-        let system_id = match entry.get("system_id") {
-            None => None,
-            Some(Value::String(id)) => Some(id.as_str()),
-            Some(_) => {
-                return Err(GrantError::request(
-                    "MP-302",
-                    "system_id in authorization_details must be a string",
-                ));
-            }
-        };
-        let external_ref = match entry.get("externalRef") {
-            None => None,
-            Some(Value::String(r)) => Some(r.clone()),
-            Some(_) => {
-                return Err(GrantError::request(
-                    "MP-302",
-                    "externalRef in authorization_details must be a string",
-                ));
-            }
-        };
-        let owned = self
-            .rights
-            .as_ref()
-            .map(|r| r.system_users(&org))
-            .unwrap_or_default();
-        let found = owned.iter().find(|u| {
-            u.vendor_org_number == client.org_number
-                && system_id.is_none_or(|wanted| wanted == u.system_id)
-        });
-        let Some(user) = found else {
-            let why = if owned.is_empty() {
-                format!("the organisation {org} has no system users")
-            } else {
-                format!(
-                    "none of the organisation {org}'s system users belongs to a system of the client's organisation {}{}",
-                    client.org_number,
-                    system_id
-                        .map(|s| format!(" with system_id {s:?}"))
-                        .unwrap_or_default()
-                )
-            };
-            return Err(GrantError::new(
-                "invalid_altinn_customer_configuration",
-                Some("MP-303"),
-                format!("No system user found for the request: {why}"),
-            ));
-        };
-        let mut claim = Map::new();
-        claim.insert("type".into(), json!(SYSTEM_USER_TYPE));
-        claim.insert("systemuser_id".into(), json!([user.id]));
-        claim.insert("systemuser_org".into(), iso6523(&org));
-        claim.insert("system_id".into(), json!(user.system_id));
-        if let Some(external_ref) = external_ref {
-            claim.insert("externalRef".into(), json!(external_ref));
-        }
-        Ok(Value::Object(claim))
     }
 
     pub fn router(self: Arc<Self>) -> Router {
