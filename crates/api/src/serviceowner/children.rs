@@ -7,6 +7,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use dp_auth::Principal;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use serde_json::Value;
@@ -51,6 +52,34 @@ fn appended(dialog: &Dialog, list: &str, item: Value) -> Result<CreateDialog, Ap
     parse_body(document.to_string().as_bytes())
 }
 
+const TRANSMISSIONS: &str = "transmissions";
+const ACTIVITIES: &str = "activities";
+
+/// Appends `child` — (list, id, item), the list named as in the body and the URL — to dialog
+/// `dialog_id` as an update of the whole dialog (If-Match, silent updates, the same rules as
+/// PUT), and answers 201 with the child's id and location.
+async fn append(
+    state: &DialogState,
+    principal: &Principal,
+    dialog_id: &str,
+    headers: &HeaderMap,
+    query: &Query,
+    (list, child_id, item): (&str, Uuid, Value),
+) -> Result<Response, ApiError> {
+    let id = parse_id("dialogId", dialog_id)?;
+    let expected = if_match(headers)?;
+    let silent = query.is_silent_update()?;
+    let stored = load_owned(state, principal, id).await?;
+    check_mutable(state, principal, &stored.dialog, expected)?;
+    let dto = appended(&stored.dialog, list, item)?;
+    let revision = update(state, principal, stored, dto, silent).await?;
+    Ok(created(
+        child_id,
+        format!("/api/v1/serviceowner/dialogs/{id}/{list}/{child_id}"),
+        revision,
+    ))
+}
+
 /// `POST .../dialogs/{dialogId}/transmissions`
 pub async fn create_transmission(
     caller: ServiceOwner,
@@ -60,20 +89,18 @@ pub async fn create_transmission(
     query: Query,
     ContractJson(mut item): ContractJson<Transmission>,
 ) -> Result<Response, ApiError> {
-    let id = parse_id("dialogId", &dialog_id)?;
-    let expected = if_match(&headers)?;
-    let silent = query.is_silent_update()?;
-    let stored = load_owned(&state, &caller.principal, id).await?;
-    check_mutable(&state, &caller.principal, &stored.dialog, expected)?;
     let transmission_id = *item.id.get_or_insert_with(mapping::new_id);
     let item = serde_json::to_value(&item).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let dto = appended(&stored.dialog, "transmissions", item)?;
-    let revision = update(&state, &caller.principal, stored, dto, silent).await?;
-    Ok(created(
-        transmission_id,
-        format!("/api/v1/serviceowner/dialogs/{id}/transmissions/{transmission_id}"),
-        revision,
-    ))
+    let child = (TRANSMISSIONS, transmission_id, item);
+    append(
+        &state,
+        &caller.principal,
+        &dialog_id,
+        &headers,
+        &query,
+        child,
+    )
+    .await
 }
 
 /// `POST .../dialogs/{dialogId}/activities`
@@ -85,20 +112,18 @@ pub async fn create_activity(
     query: Query,
     ContractJson(mut item): ContractJson<Activity>,
 ) -> Result<Response, ApiError> {
-    let id = parse_id("dialogId", &dialog_id)?;
-    let expected = if_match(&headers)?;
-    let silent = query.is_silent_update()?;
-    let stored = load_owned(&state, &caller.principal, id).await?;
-    check_mutable(&state, &caller.principal, &stored.dialog, expected)?;
     let activity_id = *item.id.get_or_insert_with(mapping::new_id);
     let item = serde_json::to_value(&item).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let dto = appended(&stored.dialog, "activities", item)?;
-    let revision = update(&state, &caller.principal, stored, dto, silent).await?;
-    Ok(created(
-        activity_id,
-        format!("/api/v1/serviceowner/dialogs/{id}/activities/{activity_id}"),
-        revision,
-    ))
+    let child = (ACTIVITIES, activity_id, item);
+    append(
+        &state,
+        &caller.principal,
+        &dialog_id,
+        &headers,
+        &query,
+        child,
+    )
+    .await
 }
 
 /// `V1ServiceOwnerDialogsCommandsUpdateTransmission_TransmissionRequest`: a transmission plus
@@ -154,7 +179,7 @@ pub async fn update_transmission(
     context.is_update = true;
     context.existing_attachments = stored.dialog.attachments.iter().map(|a| a.id).collect();
     let value = serde_json::to_value(&item).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut dto = appended(&stored.dialog, "transmissions", value)?;
+    let mut dto = appended(&stored.dialog, TRANSMISSIONS, value)?;
     dto.service_resource = Some(stored.dialog.service_resource.clone());
     dto.party = Some(stored.dialog.party.clone());
     dto.visible_from = stored.dialog.visible_from;

@@ -296,19 +296,38 @@ pub async fn bulk_set_system_labels(
 ) -> Result<Response, ApiError> {
     let actor = request.performer(&query)?;
     request.check()?;
-    let dialogs = request.dialogs.as_deref().unwrap_or_default();
-    if dialogs.is_empty() || dialogs.len() > 200 {
+    bulk_relabel(&state, &request, 200, &actor, |dialog| {
+        owns(&state, &caller.principal, dialog)
+            && !dialog.is_deleted()
+            && end_user_may_list(&state, &query, dialog)
+    })
+    .await
+}
+
+/// The bulk system-label operation of both APIs (api.md §4.8), all or nothing: between 1 and
+/// `max` distinct dialogs; any that is missing or that `visible` rejects makes a 404 naming every
+/// such id; each given end-user-context revision must match; the changed dialogs are written in
+/// one transaction.
+pub(crate) async fn bulk_relabel(
+    state: &DialogState,
+    request: &SystemLabelRequest,
+    max: usize,
+    actor: &Actor,
+    visible: impl Fn(&Dialog) -> bool,
+) -> Result<Response, ApiError> {
+    let entries = request.dialogs.as_deref().unwrap_or_default();
+    if entries.is_empty() || entries.len() > max {
         return Err(ApiError::validation(
             "dto.dialogs",
             format!(
-                "'Dialogs' must contain between 1 and 200 items. You entered {} items.",
-                dialogs.len()
+                "'Dialogs' must contain between 1 and {max} items. You entered {} items.",
+                entries.len()
             ),
         ));
     }
-    let mut ids = Vec::new();
+    let mut wanted = Vec::new();
     let mut seen = HashSet::new();
-    for (i, entry) in dialogs.iter().enumerate() {
+    for (i, entry) in entries.iter().enumerate() {
         let Some(id) = entry.dialog_id else {
             return Err(ApiError::validation(
                 &format!("dto.dialogs[{i}].dialogId"),
@@ -321,26 +340,20 @@ pub async fn bulk_set_system_labels(
                 format!("Dialog '{id}' is listed more than once."),
             ));
         }
-        ids.push((id, entry.end_user_context_revision));
+        wanted.push((id, entry.end_user_context_revision));
     }
-    let lookup: Vec<Uuid> = ids.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<Uuid> = wanted.iter().map(|(id, _)| *id).collect();
     let found = state
         .run(move |store| {
-            lookup
-                .into_iter()
+            ids.into_iter()
                 .map(|id| store.get_dialog(id).map(|d| (id, d)))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
+    // Missing, deleted and unauthorized dialogs are all "not found".
     let missing: Vec<String> = found
         .iter()
-        .filter(|(_, stored)| {
-            !stored.as_ref().is_some_and(|s| {
-                owns(&state, &caller.principal, &s.dialog)
-                    && !s.dialog.is_deleted()
-                    && end_user_may_list(&state, &query, &s.dialog)
-            })
-        })
+        .filter(|(_, stored)| !stored.as_ref().is_some_and(|s| visible(&s.dialog)))
         .map(|(id, _)| id.to_string())
         .collect();
     if !missing.is_empty() {
@@ -353,11 +366,11 @@ pub async fn bulk_set_system_labels(
         )])));
     }
     let mut updates = Vec::new();
-    for ((_, expected), (_, stored)) in ids.iter().zip(found) {
+    for ((_, expected), (_, stored)) in wanted.iter().zip(found) {
         let Some(stored) = stored else { continue };
         check_revision(*expected, stored.dialog.end_user_context.revision)?;
         let mut dialog = stored.dialog;
-        if relabel(&mut dialog, &request, &actor) {
+        if relabel(&mut dialog, request, actor) {
             updates.push((dialog, stored.version));
         }
     }
