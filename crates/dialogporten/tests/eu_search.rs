@@ -22,48 +22,13 @@ const OTHER_PERSON: &str = "urn:altinn:person:identifier-no:08895699684";
 const SYSTEM_ORG: &str = "urn:altinn:organization:identifier-no:310057223";
 const EMAIL_PARTY: &str = "urn:altinn:person:idporten-email:someone@example.com";
 
-/// `?k=v&k2=v2`, values encoded.
-fn query(pairs: &[(&str, &str)]) -> String {
-    let joined: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    format!("?{}", joined.join("&"))
-}
-
 fn text(value: &str) -> Value {
     json!({ "value": [ { "languageCode": "nb", "value": value } ] })
 }
 
-/// The minimal dialog for `resource` and `party` with `fields` merged in.
-fn dialog_on(resource: &str, party: &str, fields: Value) -> Value {
-    let mut body = minimal_dialog(resource, party);
-    for (key, value) in fields.as_object().unwrap() {
-        body[key] = value.clone();
-    }
-    body
-}
-
-/// A 200 search answer's body; panics on any other status.
+/// A 200 end-user search answer's body; panics on any other status.
 async fn page(server: &TestServer, token: &str, pairs: &[(&str, &str)]) -> Value {
-    let (status, body) = server
-        .get_json(&format!("{SEARCH}{}", query(pairs)), token)
-        .await;
-    assert_eq!(status, 200, "{pairs:?}: {body}");
-    body
-}
-
-fn ids(body: &Value) -> Vec<String> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn set(ids: &[&String]) -> BTreeSet<String> {
-    ids.iter().map(|s| (*s).clone()).collect()
+    search_page(server, token, SEARCH, pairs).await
 }
 
 /// The ids a search returns, as a set.

@@ -19,22 +19,9 @@ const OTHER_PERSON: &str = "urn:altinn:person:identifier-no:03886595947";
 /// Query-string pairs of one request.
 type Pairs<'a> = Vec<(&'a str, &'a str)>;
 
-/// `?k=v&k2=v2`, values encoded.
-fn query(pairs: &[(&str, &str)]) -> String {
-    let joined: Vec<String> = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    format!("?{}", joined.join("&"))
-}
-
 /// A create body: the minimal dialog for ttd with `fields` merged in.
 fn dialog(fields: Value) -> Value {
-    let mut body = minimal_dialog(TTD_RESOURCE, PARTY_ORG);
-    for (key, value) in fields.as_object().unwrap() {
-        body[key] = value.clone();
-    }
-    body
+    dialog_on(TTD_RESOURCE, PARTY_ORG, fields)
 }
 
 fn title(text: &str) -> Value {
@@ -46,31 +33,9 @@ fn labels(values: &[&str]) -> Value {
     json!({ "serviceOwnerLabels": labels })
 }
 
-/// A 200 search answer's body; panics on any other status.
-async fn page(server: &TestServer, token: &str, path: &str, pairs: &[(&str, &str)]) -> Value {
-    let (status, body) = server
-        .get_json(&format!("{path}{}", query(pairs)), token)
-        .await;
-    assert_eq!(status, 200, "{pairs:?}: {body}");
-    body
-}
-
-fn ids(body: &Value) -> Vec<String> {
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn set(ids: &[&String]) -> BTreeSet<String> {
-    ids.iter().map(|s| (*s).clone()).collect()
-}
-
 /// The ids a search returns, as a set.
 async fn found(server: &TestServer, token: &str, pairs: &[(&str, &str)]) -> BTreeSet<String> {
-    ids(&page(server, token, SEARCH, pairs).await)
+    ids(&search_page(server, token, SEARCH, pairs).await)
         .into_iter()
         .collect()
 }
@@ -229,7 +194,7 @@ async fn each_filter_returns_exactly_the_matching_dialogs() {
         set(&[&b])
     );
     // Items are the search view of the dialog.
-    let body = page(&server, &token, SEARCH, &[("externalReference", "ref-a")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("externalReference", "ref-a")]).await;
     let item = &body["items"][0];
     assert_eq!(item["org"], "ttd");
     assert_eq!(item["externalReference"], "ref-a");
@@ -328,7 +293,7 @@ async fn walk(
         if let Some(token) = &continuation {
             request.push(("continuationToken", token));
         }
-        let body = page(server, token, path, &request).await;
+        let body = search_page(server, token, path, &request).await;
         let items = body["items"].as_array().unwrap();
         assert!(items.len() <= limit, "{body}");
         for item in items {
@@ -367,7 +332,7 @@ async fn keyset_pages_walk_every_dialog_once_in_every_order() {
         if let Some(order) = order {
             pairs.push(("orderBy", order));
         }
-        let whole = ids(&page(
+        let whole = ids(&search_page(
             &server,
             &token,
             SEARCH,
@@ -383,7 +348,7 @@ async fn keyset_pages_walk_every_dialog_once_in_every_order() {
         assert_eq!(walked.iter().cloned().collect::<BTreeSet<_>>(), expected);
     }
     // Exact page boundaries: 25 = 7 + 7 + 7 + 4.
-    let first = page(
+    let first = search_page(
         &server,
         &token,
         SEARCH,
@@ -402,7 +367,7 @@ async fn keyset_pages_walk_every_dialog_once_in_every_order() {
             last["id"].as_str().unwrap()
         )
     );
-    let everything = page(&server, &token, SEARCH, &[("limit", "25")]).await;
+    let everything = search_page(&server, &token, SEARCH, &[("limit", "25")]).await;
     assert_eq!(everything["hasNextPage"], false);
     assert!(
         everything["continuationToken"].is_string(),
@@ -431,25 +396,25 @@ async fn ordering_is_ascending_or_descending_with_id_last() {
     }
     let [first, second, third] = [&by_created[0], &by_created[1], &by_created[2]];
     let order = |body: &Value| ids(body);
-    let body = page(&server, &token, SEARCH, &[]).await;
+    let body = search_page(&server, &token, SEARCH, &[]).await;
     assert_eq!(body["orderBy"], "contentupdatedat_desc,id_desc");
     // contentUpdatedAt = updatedAt on create: day 1 has the latest.
     assert_eq!(order(&body), [first.clone(), second.clone(), third.clone()]);
-    let body = page(&server, &token, SEARCH, &[("orderBy", "CreatedAt_Asc")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("orderBy", "CreatedAt_Asc")]).await;
     assert_eq!(body["orderBy"], "createdat_asc,id_desc");
     assert_eq!(order(&body), [first.clone(), second.clone(), third.clone()]);
-    let body = page(&server, &token, SEARCH, &[("orderBy", "createdAt_desc")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("orderBy", "createdAt_desc")]).await;
     assert_eq!(order(&body), [third.clone(), second.clone(), first.clone()]);
-    let body = page(&server, &token, SEARCH, &[("orderBy", "updatedAt_asc")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("orderBy", "updatedAt_asc")]).await;
     assert_eq!(order(&body), [third.clone(), second.clone(), first.clone()]);
     // A missing dueAt sorts after every date ascending (PostgreSQL's NULLS LAST).
-    let body = page(&server, &token, SEARCH, &[("orderBy", "dueAt_asc")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("orderBy", "dueAt_asc")]).await;
     assert_eq!(order(&body), [third.clone(), first.clone(), second.clone()]);
-    let body = page(&server, &token, SEARCH, &[("orderBy", "dueAt")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("orderBy", "dueAt")]).await;
     assert_eq!(body["orderBy"], "dueat_desc,id_desc");
     assert_eq!(order(&body), [second.clone(), first.clone(), third.clone()]);
     // A null dueAt is an empty value in the token, and the next page follows it.
-    let body = page(
+    let body = search_page(
         &server,
         &token,
         SEARCH,
@@ -458,7 +423,7 @@ async fn ordering_is_ascending_or_descending_with_id_last() {
     .await;
     let continuation = body["continuationToken"].as_str().unwrap().to_owned();
     assert_eq!(continuation, format!("dueat_,id_{second}"));
-    let next = page(
+    let next = search_page(
         &server,
         &token,
         SEARCH,
@@ -471,9 +436,9 @@ async fn ordering_is_ascending_or_descending_with_id_last() {
     .await;
     assert_eq!(order(&next), std::slice::from_ref(first));
     // Only id: the default key goes first.
-    let body = page(&server, &token, SEARCH, &[("orderBy", "id_asc")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("orderBy", "id_asc")]).await;
     assert_eq!(body["orderBy"], "contentupdatedat_desc,id_asc");
-    let body = page(
+    let body = search_page(
         &server,
         &token,
         SEARCH,
@@ -503,7 +468,7 @@ async fn invalid_parameters_are_400_naming_the_parameter() {
         "'Count' must be less than or equal to '20'."
     );
     too_many.truncate(20);
-    page(&server, &token, SEARCH, &too_many).await;
+    search_page(&server, &token, SEARCH, &too_many).await;
 
     let cases: Vec<(Pairs, &str, &str)> = vec![
         (
@@ -671,7 +636,7 @@ async fn invalid_parameters_are_400_naming_the_parameter() {
     );
     let mut for_end_user = parties.clone();
     for_end_user.push(("endUserId", PARTY_PERSON));
-    page(&server, &token, SEARCH, &for_end_user).await;
+    search_page(&server, &token, SEARCH, &for_end_user).await;
     // Every rule failure comes back at once.
     let e = errors(
         &server,
@@ -788,7 +753,7 @@ async fn another_service_owner_never_sees_ttds_dialogs() {
         .await,
         BTreeSet::new()
     );
-    let contexts = page(&server, &brg, CONTEXTS, &[("party", PARTY_ORG)]).await;
+    let contexts = search_page(&server, &brg, CONTEXTS, &[("party", PARTY_ORG)]).await;
     assert_eq!(contexts["items"].as_array().unwrap().len(), 1);
     assert_eq!(contexts["items"][0]["dialogId"], json!(theirs));
 }
@@ -812,7 +777,7 @@ async fn the_deleted_filter_excludes_includes_or_isolates_soft_deleted_dialogs()
         found(&server, &token, &[("deleted", "include")]).await,
         set(&[&kept, &gone])
     );
-    let only = page(&server, &token, SEARCH, &[("deleted", "ONLY")]).await;
+    let only = search_page(&server, &token, SEARCH, &[("deleted", "ONLY")]).await;
     assert_eq!(ids(&only), std::slice::from_ref(&gone));
     assert!(only["items"][0]["deletedAt"].is_string(), "{only}");
 }
@@ -845,7 +810,7 @@ async fn the_end_user_context_search_lists_labels_per_dialog() {
         .create_dialog(&token, &dialog(json!({ "party": PARTY_PERSON })))
         .await;
 
-    let body = page(&server, &token, CONTEXTS, &[("party", PARTY_ORG)]).await;
+    let body = search_page(&server, &token, CONTEXTS, &[("party", PARTY_ORG)]).await;
     assert_eq!(body["orderBy"], "contentupdatedat_desc,id_desc");
     assert_eq!(body["hasNextPage"], false);
     let context_ids: Vec<&str> = body["items"]
@@ -874,7 +839,7 @@ async fn the_end_user_context_search_lists_labels_per_dialog() {
         all.extend(pairs);
         all
     };
-    let body = page(
+    let body = search_page(
         &server,
         &token,
         CONTEXTS,
@@ -888,7 +853,7 @@ async fn the_end_user_context_search_lists_labels_per_dialog() {
         .map(|i| i["dialogId"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(found, set(&[&archived, &binned]), "labels are OR-ed");
-    let body = page(
+    let body = search_page(
         &server,
         &token,
         CONTEXTS,
@@ -900,7 +865,7 @@ async fn the_end_user_context_search_lists_labels_per_dialog() {
         2,
         "contentUpdatedAfter is inclusive"
     );
-    let body = page(&server, &token, CONTEXTS, &[("party", PARTY_PERSON)]).await;
+    let body = search_page(&server, &token, CONTEXTS, &[("party", PARTY_PERSON)]).await;
     assert_eq!(body["items"][0]["dialogId"], json!(elsewhere));
     // Paging with the same token rules.
     let walked = walk(
@@ -976,7 +941,7 @@ async fn is_content_seen_follows_the_seen_log_and_marks_the_current_end_user() {
         found(&server, &token, &[("isContentSeen", "false")]).await,
         set(&[&unseen])
     );
-    let body = page(
+    let body = search_page(
         &server,
         &token,
         SEARCH,
@@ -993,7 +958,7 @@ async fn is_content_seen_follows_the_seen_log_and_marks_the_current_end_user() {
         item["seenSinceLastUpdate"][0]["isCurrentEndUser"], true,
         "{body}"
     );
-    let body = page(&server, &token, SEARCH, &[("isContentSeen", "true")]).await;
+    let body = search_page(&server, &token, SEARCH, &[("isContentSeen", "true")]).await;
     assert_eq!(
         body["items"][0]["seenSinceLastUpdate"][0]["isCurrentEndUser"],
         false
@@ -1048,7 +1013,7 @@ async fn end_user_id_applies_that_persons_list_authorization_with_delegations() 
         ("party", SYSTEM_ORG),
         ("endUserId", "urn:altinn:person:identifier-no:08895699684"),
     ];
-    let body = page(&server, &token, SEARCH, &nobody).await;
+    let body = search_page(&server, &token, SEARCH, &nobody).await;
     assert_eq!(body["items"], json!([]));
     assert_eq!(body["orderBy"], "contentupdatedat_desc,id_desc");
 }

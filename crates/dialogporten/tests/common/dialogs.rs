@@ -303,3 +303,49 @@ pub fn rich_dialog() -> Value {
     body["activities"] = activities;
     body
 }
+
+/// `?k=v&k2=v2`, values encoded.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    let joined: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    format!("?{}", joined.join("&"))
+}
+
+/// The minimal dialog for `resource` and `party` with `fields` merged in.
+pub fn dialog_on(resource: &str, party: &str, fields: Value) -> Value {
+    let mut body = minimal_dialog(resource, party);
+    for (key, value) in fields.as_object().unwrap() {
+        body[key] = value.clone();
+    }
+    body
+}
+
+/// A 200 search answer's body from `path` with `pairs`; panics on any other status.
+pub async fn search_page(
+    server: &TestServer,
+    token: &str,
+    path: &str,
+    pairs: &[(&str, &str)],
+) -> Value {
+    let (status, body) = server
+        .get_json(&format!("{path}{}", query(pairs)), token)
+        .await;
+    assert_eq!(status, 200, "{pairs:?}: {body}");
+    body
+}
+
+/// The ids of a search page's items, in order.
+pub fn ids(body: &Value) -> Vec<String> {
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn set(ids: &[&String]) -> std::collections::BTreeSet<String> {
+    ids.iter().map(|s| (*s).clone()).collect()
+}
