@@ -38,8 +38,7 @@ pub async fn set(
     request.check()?;
     let subject = EndUserSubject::of(&caller.principal)?;
     let stored = state
-        .run(move |store| store.get_dialog(id))
-        .await?
+        .get_dialog_now(id)?
         .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))?;
     let list = subject.list(
         &state,

@@ -169,13 +169,7 @@ pub async fn dialog_lookup(
     };
     let subject = EndUserSubject::of(&caller.principal)?;
     let found = match &reference {
-        InstanceRef::Dialog(id) => {
-            let id = *id;
-            state
-                .run(move |store| store.get_dialog(id))
-                .await?
-                .map(|s| s.dialog)
-        }
+        InstanceRef::Dialog(id) => state.get_dialog_now(*id)?.map(|s| s.dialog),
         InstanceRef::Labelled(label) => {
             // The newest dialog carrying the label, in either app-instance spelling.
             let query = DialogQuery {

@@ -69,10 +69,7 @@ pub async fn dialog_lookup(
         ));
     };
     let found = match reference {
-        InstanceRef::Dialog(id) => state
-            .run(move |store| store.get_dialog(id))
-            .await?
-            .map(|s| s.dialog),
+        InstanceRef::Dialog(id) => state.get_dialog_now(id)?.map(|s| s.dialog),
         InstanceRef::Labelled(label) => {
             // Either spelling of an app instance label matches (the store's instance filter).
             let query = DialogQuery {
@@ -181,8 +178,7 @@ pub async fn should_send_notification(
         return Err(ApiError::Validation(errors));
     }
     let dialog = state
-        .run(move |store| store.get_dialog(id))
-        .await?
+        .get_dialog_now(id)?
         .map(|s| s.dialog)
         .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))?;
     if dialog.is_deleted() {
