@@ -34,6 +34,26 @@ impl EndUserSubject {
         })
     }
 
+    /// The end user a service owner acts for (`endUserId`, api.md §6), decided as the
+    /// end-user API would decide for them. The level does not matter: lists and details do
+    /// not apply it (authz.md §3.4 step 7), so it is the default minimum.
+    pub fn acting_for(end_user_id: &str) -> Self {
+        Self {
+            urn: end_user_id.to_lowercase(),
+            authentication_level: dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
+        }
+    }
+
+    /// Whether the user may list `dialog`: a right on its party and resource, or on it.
+    pub fn may_list(&self, state: &DialogState, dialog: &Dialog) -> bool {
+        self.list(
+            state,
+            std::slice::from_ref(&dialog.party),
+            std::slice::from_ref(&dialog.service_resource),
+        )
+        .allows(dialog)
+    }
+
     /// What the user may list, constrained to the given parties and resources.
     pub fn list(
         &self,

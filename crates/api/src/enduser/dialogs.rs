@@ -35,7 +35,7 @@ fn rfc1123(t: Timestamp) -> String {
     t.datetime().format(&format).unwrap_or_default()
 }
 
-async fn load(state: &DialogState, id: Uuid) -> Result<StoredDialog, ApiError> {
+pub(super) async fn load(state: &DialogState, id: Uuid) -> Result<StoredDialog, ApiError> {
     state
         .get_dialog_now(id)?
         .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))
@@ -73,15 +73,8 @@ pub async fn get(
     let subject = EndUserSubject::of(&caller.principal)?;
     let stored = load(&state, id).await?;
     let access = subject.details(&state, &stored.dialog);
-    if !access.has_main_access() {
-        let list = subject.list(
-            &state,
-            std::slice::from_ref(&stored.dialog.party),
-            std::slice::from_ref(&stored.dialog.service_resource),
-        );
-        if !list.allows(&stored.dialog) {
-            return Err(ApiError::forbidden("Forbidden", "Forbidden"));
-        }
+    if !access.has_main_access() && !subject.may_list(&state, &stored.dialog) {
+        return Err(ApiError::forbidden("Forbidden", "Forbidden"));
     }
     if stored.dialog.is_deleted() {
         return Err(ApiError::entity_gone(DIALOG_ENTITY, id));

@@ -37,15 +37,8 @@ pub async fn set(
     let expected = if_match(&headers)?;
     request.check()?;
     let subject = EndUserSubject::of(&caller.principal)?;
-    let stored = state
-        .get_dialog_now(id)?
-        .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))?;
-    let list = subject.list(
-        &state,
-        std::slice::from_ref(&stored.dialog.party),
-        std::slice::from_ref(&stored.dialog.service_resource),
-    );
-    if !list.allows(&stored.dialog) {
+    let stored = super::dialogs::load(&state, id).await?;
+    if !subject.may_list(&state, &stored.dialog) {
         return Err(ApiError::forbidden("Forbidden", "Forbidden"));
     }
     if stored.dialog.is_deleted() {
@@ -73,14 +66,7 @@ pub async fn bulk_set(
     let subject = EndUserSubject::of(&caller.principal)?;
     let performer = actor(&subject, &state);
     bulk_relabel(&state, &request, MAX_BULK, &performer, |dialog| {
-        !dialog.is_deleted()
-            && subject
-                .list(
-                    &state,
-                    std::slice::from_ref(&dialog.party),
-                    std::slice::from_ref(&dialog.service_resource),
-                )
-                .allows(dialog)
+        !dialog.is_deleted() && subject.may_list(&state, dialog)
     })
     .await
 }

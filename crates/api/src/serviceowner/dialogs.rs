@@ -216,10 +216,7 @@ pub async fn get(
     };
     // On a person's behalf (api.md §6): 404 unless that person has main access, the flags
     // computed for them, and a seen-log entry; no URL replacement, no dialog token.
-    let subject = crate::enduser::access::EndUserSubject {
-        urn: end_user.clone(),
-        authentication_level: dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
-    };
+    let subject = crate::enduser::access::EndUserSubject::acting_for(&end_user);
     let access = subject.details(&state, &stored.dialog);
     if !access.has_main_access() {
         return Err(ApiError::entity_not_found(super::common::DIALOG_ENTITY, id));

@@ -227,17 +227,7 @@ fn end_user_may_list(state: &DialogState, query: &Query, dialog: &Dialog) -> boo
     let Some(end_user) = query.get("enduserId").filter(|v| !v.is_empty()) else {
         return true;
     };
-    let subject = crate::enduser::access::EndUserSubject {
-        urn: end_user.to_lowercase(),
-        authentication_level: dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
-    };
-    subject
-        .list(
-            state,
-            std::slice::from_ref(&dialog.party),
-            std::slice::from_ref(&dialog.service_resource),
-        )
-        .allows(dialog)
+    crate::enduser::access::EndUserSubject::acting_for(end_user).may_list(state, dialog)
 }
 
 /// Applies the request to one dialog; true when its labels changed.

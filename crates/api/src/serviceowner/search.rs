@@ -59,15 +59,6 @@ const MAX_LABEL_LENGTH: usize = 255;
 const END_USER_ID_MESSAGE: &str = "EndUserId must be a valid end user identifier. It must match the format \
 'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}' or 'urn:altinn:systemuser:uuid:{uuid}'.";
 
-/// The end user a service owner searches for (`endUserId`), as the end-user search would
-/// authorize them. The level does not matter: lists do not apply it (authz.md §3.4 step 7).
-fn end_user_subject(end_user_id: &str) -> EndUserSubject {
-    EndUserSubject {
-        urn: end_user_id.to_lowercase(),
-        authentication_level: 3,
-    }
-}
-
 /// The caller's service-owner code, from its `consumer` org number.
 fn caller_org(state: &DialogState, principal: &dp_auth::Principal) -> Option<String> {
     let consumer = principal.consumer.as_ref()?;
@@ -238,7 +229,7 @@ pub async fn search(
     if let Some(end_user_id) = &request.end_user_id {
         // What that end user may list (authz.md §3.4), as DP's `GetAuthorizedResourcesForSearch`
         // with the `pid` claim the middleware made of `endUserId`: nothing means an empty page.
-        let list = end_user_subject(end_user_id).list(
+        let list = EndUserSubject::acting_for(end_user_id).list(
             &state,
             &dialog_query.parties,
             &dialog_query.service_resources,
