@@ -62,14 +62,27 @@ pub(super) async fn authorize_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !is_form(&headers) {
-        return pages::error_page(
+    match front_channel_form(&headers, &body, "authorization") {
+        Ok(params) => me.authorize(&params, &headers),
+        Err(page) => *page,
+    }
+}
+
+/// The parameters of a front-channel request (authorize, logout) sent as a POST: a URL-encoded
+/// form, or an error page naming the request.
+pub(super) fn front_channel_form(
+    headers: &HeaderMap,
+    body: &[u8],
+    request: &str,
+) -> Result<Params, Box<Response>> {
+    if !is_form(headers) {
+        return Err(Box::new(pages::error_page(
             Locale::Nb,
             StatusCode::BAD_REQUEST,
-            "The authorization request must be a query or a URL-encoded form.",
-        );
+            &format!("The {request} request must be a query or a URL-encoded form."),
+        )));
     }
-    me.authorize(&Params::parse(&body), &headers)
+    Ok(Params::parse(body))
 }
 
 /// A valid S256 `code_challenge`: the unpadded base64url of 32 bytes.

@@ -12,10 +12,8 @@ use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{Map, Value, json};
 
-use super::authorize::SSO_COOKIE;
-use super::params::{
-    OAuthError, Params, bearer, cookie, is_form, redirect, set_cookie, with_query,
-};
+use super::authorize::{SSO_COOKIE, front_channel_form};
+use super::params::{OAuthError, Params, bearer, cookie, redirect, set_cookie, with_query};
 use super::{IdportenIssuer, Locale, SCOPE_OPENID, SCOPE_PROFILE, pages};
 
 impl IdportenIssuer {
@@ -112,14 +110,10 @@ pub(super) async fn logout_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !is_form(&headers) {
-        return pages::error_page(
-            Locale::Nb,
-            StatusCode::BAD_REQUEST,
-            "The logout request must be a query or a URL-encoded form.",
-        );
+    match front_channel_form(&headers, &body, "logout") {
+        Ok(params) => me.logout(&params, &headers),
+        Err(page) => *page,
     }
-    me.logout(&Params::parse(&body), &headers)
 }
 
 impl IdportenIssuer {
