@@ -82,7 +82,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         registry: Option<PathBuf>,
     },
-    /// Manage the registry (service owners, resources, parties, roles): import, export or check.
+    /// Manage the registry (service owners, resources, parties, roles): import, export or check
+    /// it, and grant or revoke rights and API-scope delegations on the stored one.
     Registry {
         #[command(subcommand)]
         command: RegistryCommand,
