@@ -20,22 +20,28 @@ use crate::problem::ApiError;
 /// The official v1 contract, kept in the repository (`contract/`).
 pub const CONTRACT: &str = include_str!("../../../contract/dialogporten-v1.openapi.json");
 
+/// The contract's `components.schemas`, parsed once.
+pub fn contract_schemas() -> &'static serde_json::Map<String, Value> {
+    static SCHEMAS: OnceLock<serde_json::Map<String, Value>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let contract: Value =
+            serde_json::from_str(CONTRACT.trim_start_matches('\u{feff}')).unwrap_or(Value::Null);
+        match contract.pointer("/components/schemas") {
+            Some(Value::Object(schemas)) => schemas.clone(),
+            _ => serde_json::Map::new(),
+        }
+    })
+}
+
 /// Lower-case property name → the contract's spelling.
 fn property_names() -> &'static HashMap<String, String> {
     static NAMES: OnceLock<HashMap<String, String>> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let contract: Value =
-            serde_json::from_str(CONTRACT.trim_start_matches('\u{feff}')).unwrap_or(Value::Null);
         let mut names = HashMap::new();
-        if let Some(schemas) = contract
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-        {
-            for schema in schemas.values() {
-                if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
-                    for name in properties.keys() {
-                        names.insert(name.to_lowercase(), name.clone());
-                    }
+        for schema in contract_schemas().values() {
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                for name in properties.keys() {
+                    names.insert(name.to_lowercase(), name.clone());
                 }
             }
         }

@@ -1,11 +1,17 @@
-//! `GET /api/v1/metadata/limits` (anonymous): the search limits this server enforces
-//! (api.md §3.1–3.2), so clients can size their filters.
+//! The anonymous metadata group (`MetadataGroup` in the real service's
+//! `Digdir.Domain.Dialogporten.WebApi/Endpoints/V1/Metadata`): `GET /api/v1/metadata/limits`,
+//! the search limits this server enforces (api.md §3.1–3.2), so clients can size their
+//! filters, and `GET /api/v1/metadata/serviceresources`, the service resources in use.
 
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::json;
+use dp_domain::enums::DeletedFilter;
+use dp_store::DialogQuery;
+use serde_json::{Value, json};
 
 use crate::problem::ApiError;
+use crate::state::DialogState;
 
 pub const MAX_FILTER_VALUES: usize = 20;
 pub const MAX_END_USER_PARTY_FILTER_VALUES: usize = 100;
@@ -54,4 +60,65 @@ pub async fn limits(headers: HeaderMap) -> Result<Response, ApiError> {
         },
     });
     Ok(crate::serviceowner::common::ok_json(&body, None))
+}
+
+/// `GET /api/v1/metadata/serviceresources` (`GetServiceResourceMetadataEndpoint`): the metadata
+/// of every service resource some dialog refers to, in the end-user `serviceresources` item
+/// shape, ordered by name (`nb`, else `en`, else the first language) and then id. Names are
+/// pruned by `Accept-Language`; a header that does not parse is ignored here, as the real
+/// endpoint ignores it.
+pub async fn service_resources(
+    State(state): State<DialogState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    require_json_accept(&headers)?;
+    let languages = crate::enduser::presentation::accepted_languages(&headers).unwrap_or_default();
+    let registry = state.registry.clone();
+    let candidates: Vec<String> = registry
+        .document()
+        .resources
+        .iter()
+        .map(|r| format!("urn:altinn:resource:{}", r.identifier))
+        .collect();
+    let referenced = state
+        .run(move |store| {
+            let mut referenced = Vec::new();
+            for resource in candidates {
+                let query = DialogQuery {
+                    service_resources: vec![resource.clone()],
+                    deleted: Some(DeletedFilter::Include),
+                    limit: 1,
+                    ..DialogQuery::default()
+                };
+                if !store.search_dialogs(&query)?.is_empty() {
+                    referenced.push(resource);
+                }
+            }
+            Ok::<_, dp_store::StoreError>(referenced)
+        })
+        .await?;
+    let mut items: Vec<((String, String), Value)> = referenced
+        .iter()
+        .map(|resource| {
+            let id = resource.trim_start_matches("urn:altinn:resource:");
+            let title = registry.resource(id).map(|r| &r.title);
+            let name = title
+                .and_then(|t| {
+                    t.get("nb")
+                        .or_else(|| t.get("en"))
+                        .or_else(|| t.values().next())
+                })
+                .cloned()
+                .unwrap_or_default()
+                .to_lowercase();
+            let item = crate::enduser::parties::resource_item(&registry, resource, &languages);
+            ((name, id.to_owned()), item)
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
+    Ok(crate::serviceowner::common::ok_json(
+        &json!({ "items": items }),
+        None,
+    ))
 }

@@ -4,8 +4,6 @@
 //! `errors` keyed by field, and `traceId` (W3C `traceparent` form, as ASP.NET writes it).
 //! 401s carry `WWW-Authenticate` and no body, as the real service's JwtBearer challenge.
 
-use std::collections::BTreeMap;
-
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -25,7 +23,9 @@ struct RequestContext {
 }
 
 /// Errors keyed by field (or by concern such as `Type`), each with its messages.
-pub type FieldErrors = BTreeMap<String, Vec<String>>;
+/// Insertion-ordered: the members appear in the order the validators ran, as in the real
+/// service's ProblemDetails.
+pub type FieldErrors = indexmap::IndexMap<String, Vec<String>>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -71,20 +71,20 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn forbidden(key: &str, message: impl Into<String>) -> Self {
-        Self::Forbidden(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+        Self::Forbidden(FieldErrors::from([(key.to_owned(), vec![message.into()])]))
     }
 
     pub fn unprocessable(key: &str, message: impl Into<String>) -> Self {
-        Self::Unprocessable(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+        Self::Unprocessable(FieldErrors::from([(key.to_owned(), vec![message.into()])]))
     }
 
     pub fn conflict(key: &str, message: impl Into<String>) -> Self {
-        Self::Conflict(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+        Self::Conflict(FieldErrors::from([(key.to_owned(), vec![message.into()])]))
     }
 
     /// DP's `EntityNotFound<T>`: 404 keyed by the entity name (api.md §4.10).
     pub fn entity_not_found(entity: &str, id: impl std::fmt::Display) -> Self {
-        Self::NotFound(BTreeMap::from([(
+        Self::NotFound(FieldErrors::from([(
             entity.to_owned(),
             vec![format!(
                 "Entity '{entity}' with the following key(s) was not found: ({id})."
@@ -94,7 +94,7 @@ impl ApiError {
 
     /// DP's `EntityDeleted<T>`: 410 keyed by the entity name.
     pub fn entity_gone(entity: &str, id: impl std::fmt::Display) -> Self {
-        Self::Gone(BTreeMap::from([(
+        Self::Gone(FieldErrors::from([(
             entity.to_owned(),
             vec![format!(
                 "Entity '{entity}' with the following key(s) is removed: ({id})."
@@ -103,7 +103,7 @@ impl ApiError {
     }
 
     pub fn validation(key: &str, message: impl Into<String>) -> Self {
-        Self::Validation(BTreeMap::from([(key.to_owned(), vec![message.into()])]))
+        Self::Validation(FieldErrors::from([(key.to_owned(), vec![message.into()])]))
     }
 }
 

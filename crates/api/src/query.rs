@@ -1,8 +1,6 @@
 //! Query strings as the real service reads them: names case-insensitive, arrays as repeated
 //! keys (api.md §0). Values that do not parse give 400 naming the parameter.
 
-use std::collections::BTreeMap;
-
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use dp_domain::Timestamp;
@@ -82,7 +80,7 @@ impl Query {
 
 /// 400 for a value that does not parse, in FastEndpoints' binding wording.
 pub fn invalid(name: &str, value: &str) -> ApiError {
-    ApiError::Validation(BTreeMap::from([(
+    ApiError::Validation(crate::problem::FieldErrors::from([(
         name.to_owned(),
         vec![format!(
             "Value [{value}] is not valid for a {name} parameter!"

@@ -280,7 +280,12 @@ where
     AuthState: FromRef<S>,
     DialogState: FromRef<S>,
 {
-    let anonymous = Router::new().route("/api/v1/metadata/limits", get(crate::metadata::limits));
+    let anonymous = Router::new()
+        .route("/api/v1/metadata/limits", get(crate::metadata::limits))
+        .route(
+            "/api/v1/metadata/serviceresources",
+            get(crate::metadata::service_resources),
+        );
     ROUTES.iter().fold(anonymous, |router, r| {
         let method = Method::from_bytes(r.method.as_bytes()).unwrap_or(Method::GET);
         let route = handler(r.method, r.path).unwrap_or_else(|| placeholder(method, r.policy));

@@ -24,7 +24,7 @@ use self::paging::{
 use crate::problem::ApiError;
 use crate::query::{Query, invalid};
 use crate::serviceowner::common::ok_json;
-use crate::serviceowner::validate_create::{is_valid_party, is_well_formed_uri};
+use crate::serviceowner::validate_create::{is_absolute_uri, is_valid_party};
 use crate::serviceowner::validation::Errors;
 use crate::state::DialogState;
 
@@ -40,7 +40,7 @@ pub const MIN_SEARCH_LENGTH: usize = 3;
 const MAX_URI_LENGTH: usize = 1023;
 
 const PARTY_MESSAGE: &str = "'Party' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
-'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', or 'urn:altinn:person:legacy-selfidentified:{username}'with valid values, respectively.";
+'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.";
 const NORMALIZATION: &str =
     "Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).";
 
@@ -271,10 +271,10 @@ pub fn validate_search(errors: &mut Errors, search: Option<&str>, language: Opti
     }
 }
 
-/// `process`: a well-formed URI of at most 1023 characters.
+/// `process`: an absolute URI of at most 1023 characters.
 pub fn validate_process(errors: &mut Errors, process: Option<&str>) {
     if let Some(process) = process {
-        if !is_well_formed_uri(process) {
+        if !is_absolute_uri(process) {
             errors.add("process", "'Process' is not a well-formatted URI.");
         }
         errors.max_length("process", "Process", Some(process), MAX_URI_LENGTH);

@@ -1,6 +1,5 @@
 //! What the dialog handlers share: the store behind its trait and the registry.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use dp_authz::Registry;
@@ -27,7 +26,7 @@ impl From<WriteError> for ApiError {
     fn from(error: WriteError) -> Self {
         match error {
             // INF `UnitOfWork.cs`: a lost race without If-Match (api.md §4.1).
-            WriteError::Concurrency => ApiError::Conflict(BTreeMap::from([(
+            WriteError::Concurrency => ApiError::Conflict(crate::problem::FieldErrors::from([(
                 String::new(),
                 vec![
                     "The request conflicted with a concurrent operation. Please try again.".into(),

@@ -37,6 +37,17 @@ pub struct ServiceOwner {
     pub name: BTreeMap<String, String>,
 }
 
+impl ServiceOwner {
+    /// The name to show for the service owner as an actor: Norwegian bokmål, else the first
+    /// language given.
+    pub fn display_name(&self) -> Option<&str> {
+        self.name
+            .get("nb")
+            .or_else(|| self.name.values().next())
+            .map(String::as_str)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rule {
@@ -687,6 +698,27 @@ impl Registry {
         self.party(identifier)
             .map(|p| p.name.as_str())
             .or_else(|| self.system_user(identifier).map(|u| u.name.as_str()))
+    }
+
+    /// The name of an actor id (`performedBy`, `sender`), as the real service's actor-name
+    /// lookup gives it: a registered party or system user by its name, a service owner's own
+    /// organisation by the service owner's name, and a legacy self-identified user by the
+    /// username in lower case (the real service:
+    /// `Digdir.Domain.Dialogporten.Infrastructure/Persistence/Interceptors/PopulateActorNameInterceptor.cs`
+    /// with `PartyNameRegistryClient`). `None` when nobody can name it.
+    pub fn actor_name(&self, actor_id: &str) -> Option<String> {
+        let id = actor_id.to_lowercase();
+        if let Some(name) = self.name_of(&id) {
+            return Some(name.to_owned());
+        }
+        if let Some(org_number) = id.strip_prefix("urn:altinn:organization:identifier-no:")
+            && let Some(owner) = self.service_owner_by_org_number(org_number)
+        {
+            return owner.display_name().map(str::to_owned);
+        }
+        id.strip_prefix("urn:altinn:person:legacy-selfidentified:")
+            .filter(|username| !username.is_empty())
+            .map(str::to_owned)
     }
 
     /// The sub-units of a main unit.

@@ -126,8 +126,13 @@ fn skewed(rng: &mut StdRng, n: usize) -> usize {
     ((u * u * u) * n as f64) as usize % n.max(1)
 }
 
+/// Ordered by language code, as the API stores every localization list.
 fn loc(nb: &str, nn: &str, en: &str) -> Vec<Localization> {
     vec![
+        Localization {
+            language_code: "en".into(),
+            value: en.into(),
+        },
         Localization {
             language_code: "nb".into(),
             value: nb.into(),
@@ -135,10 +140,6 @@ fn loc(nb: &str, nn: &str, en: &str) -> Vec<Localization> {
         Localization {
             language_code: "nn".into(),
             value: nn.into(),
-        },
-        Localization {
-            language_code: "en".into(),
-            value: en.into(),
         },
     ]
 }
@@ -373,7 +374,7 @@ fn dialog(
         revision: v4(rng),
         org: resource.owner.clone(),
         service_resource: format!("urn:altinn:resource:{}", resource.identifier),
-        service_resource_type: "GenericAccessResource".into(),
+        service_resource_type: "genericaccessresource".into(),
         party,
         idempotent_key: None,
         progress: Some(rng.random_range(0..=100)),

@@ -161,6 +161,20 @@ enum RegistryCommand {
     Grant(RightArgs),
     /// Take a right away again (same arguments as grant); effective on the next request.
     Revoke(RightArgs),
+    /// Add a party (a person or an organisation) with its name, or rename one, so that actor
+    /// ids on dialogs (`performedBy`, `sender`) can be named. A running server on the same
+    /// data directory answers with it from its next request.
+    /// Example: `registry add-party 15018510100 "KARI NORDMANN"`
+    AddParty {
+        /// `urn:altinn:person:identifier-no:…`, `urn:altinn:organization:identifier-no:…`, or
+        /// the bare national identity number (11 digits) or organisation number (9 digits).
+        id: String,
+        /// The party's name, as Register would give it.
+        name: String,
+        /// For a sub-unit: its main unit (organisation number or URN).
+        #[arg(long)]
+        parent: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -567,6 +581,15 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
                 "revoked"
             } else {
                 "no such right; nothing changed"
+            });
+        }
+        RegistryCommand::AddParty { id, name, parent } => {
+            let store = registry::open_store(config)?;
+            let changed = registry::add_party(&store, &id, &name, parent.as_deref())?;
+            print_out(&if changed {
+                format!("added {} ({name})", registry::party_urn(&id))
+            } else {
+                "already there with that name; nothing changed".to_owned()
             });
         }
         RegistryCommand::Export => {

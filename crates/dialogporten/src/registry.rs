@@ -102,6 +102,54 @@ impl LiveRegistry {
     }
 }
 
+/// A party identifier as a user types it: a URN, or a bare organisation number (9 digits) or
+/// national identity number (11 digits).
+pub fn party_urn(id: &str) -> String {
+    let id = id.trim().to_lowercase();
+    let digits = id.bytes().all(|b| b.is_ascii_digit());
+    match id.len() {
+        9 if digits => format!("urn:altinn:organization:identifier-no:{id}"),
+        11 if digits => format!("urn:altinn:person:identifier-no:{id}"),
+        _ => id,
+    }
+}
+
+/// Adds a party to the stored registry, or renames it when it is there (`registry
+/// add-party`), so an actor id can be named without writing a whole registry file. Returns
+/// whether anything changed.
+pub fn add_party(
+    store: &SqliteStore,
+    id: &str,
+    name: &str,
+    parent: Option<&str>,
+) -> anyhow::Result<bool> {
+    use dp_authz::registry::Party;
+    let mut document = store
+        .load_registry()?
+        .unwrap_or_else(RegistryDocument::demo);
+    let before = document.clone();
+    let party = Party {
+        identifier: party_urn(id),
+        name: name.trim().to_owned(),
+        parent: parent.map(party_urn),
+    };
+    anyhow::ensure!(!party.name.is_empty(), "the party's NAME must not be empty");
+    match document
+        .parties
+        .iter_mut()
+        .find(|p| p.identifier == party.identifier)
+    {
+        Some(existing) => *existing = party,
+        None => document.parties.push(party),
+    }
+    if document == before {
+        return Ok(false);
+    }
+    let registry = Registry::new(document).context("the registry with this party is invalid")?;
+    store.replace_registry(registry.document())?;
+    Ok(true)
+}
+
 /// One right, as `registry grant|revoke` names it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Right {

@@ -157,8 +157,31 @@ pub struct Activity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transmission_id: Option<Uuid>,
     pub performed_by: Actor,
-    #[serde(default)]
+    /// `null` when there is none, as the real service writes an activity without a
+    /// description (its DTO's `Description` is a nullable list).
+    #[serde(
+        default,
+        serialize_with = "empty_as_null",
+        deserialize_with = "null_as_empty"
+    )]
     pub description: Vec<Localization>,
+}
+
+fn empty_as_null<S: serde::Serializer>(
+    list: &[Localization],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    if list.is_empty() {
+        serializer.serialize_none()
+    } else {
+        serializer.collect_seq(list)
+    }
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Localization>, D::Error> {
+    Ok(Option::<Vec<Localization>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

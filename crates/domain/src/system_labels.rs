@@ -23,37 +23,47 @@ fn is_primary(label: SystemLabel) -> bool {
     )
 }
 
-/// Checks a label request before anything changes.
+/// The real service's refusal of `Sent`, verbatim (typos included) from
+/// `Digdir.Domain.Dialogporten.Application/Features/V1/Common/ValidationErrorStrings.cs`.
+pub const SENT_MESSAGE: &str = "Cannot manually add or remove system label Sent. It is added automatically when a transmissions of type 'Submission or 'Correction' is added to the dialog.";
+
+/// Checks a label request before anything changes: only `Sent` is refused (the service
+/// manages it). Several of Default/Bin/Archive, or a label both removed and added, are valid:
+/// [`apply`] gives them set semantics, as the real service's `SetSystemLabel` handlers do.
 pub fn check(add: &[SystemLabel], remove: &[SystemLabel]) -> Result<(), LabelError> {
     if add.contains(&SystemLabel::Sent) {
         return Err(LabelError {
             field: "addLabels",
-            message: "The 'Sent' label is managed by the system and cannot be added.".into(),
+            message: SENT_MESSAGE.into(),
         });
     }
     if remove.contains(&SystemLabel::Sent) {
         return Err(LabelError {
             field: "removeLabels",
-            message: "The 'Sent' label is managed by the system and cannot be removed.".into(),
-        });
-    }
-    if add.iter().filter(|l| is_primary(**l)).count() > 1 {
-        return Err(LabelError {
-            field: "addLabels",
-            message: "Only one of 'Default', 'Bin' and 'Archive' can be added.".into(),
-        });
-    }
-    if let Some(both) = add.iter().find(|l| remove.contains(l)) {
-        return Err(LabelError {
-            field: "addLabels",
-            message: format!("The label '{both}' cannot be both added and removed."),
+            message: SENT_MESSAGE.into(),
         });
     }
     Ok(())
 }
 
-/// Applies a checked request. Returns whether anything changed (the caller then gives the
-/// context a new revision).
+fn log(context: &mut EndUserContext, label: SystemLabel, action: &str, by: &Actor, now: Timestamp) {
+    if label != SystemLabel::Default {
+        context.label_log.push(LabelAssignment {
+            created_at: now,
+            name: format!("systemlabel:{label}"),
+            action: action.to_owned(),
+            performed_by: by.clone(),
+        });
+    }
+}
+
+/// Applies a checked request with the real service's set semantics
+/// (`Digdir.Domain.Dialogporten.Domain/DialogEndUserContexts/Entities/SystemLabelService.cs`):
+/// removals first, then additions; adding one of Default/Bin/Archive replaces the one set, so of
+/// several the last wins; removing Bin or Archive puts Default back. The log gets a `set` for
+/// every label added, then a `remove` for every label removed (Default is never logged).
+/// Returns whether anything changed (labels or log; the caller then gives the context a new
+/// revision).
 pub fn apply(
     context: &mut EndUserContext,
     add: &[SystemLabel],
@@ -61,30 +71,19 @@ pub fn apply(
     performed_by: &Actor,
     now: Timestamp,
 ) -> bool {
-    let before = context.system_labels.clone();
-    let log = |label: SystemLabel, action: &str, context: &mut EndUserContext| {
-        if label != SystemLabel::Default {
-            context.label_log.push(LabelAssignment {
-                created_at: now,
-                name: format!("systemlabel:{label}"),
-                action: action.to_owned(),
-                performed_by: performed_by.clone(),
-            });
-        }
-    };
+    let before = (context.system_labels.clone(), context.label_log.len());
+    let mut added: Vec<SystemLabel> = Vec::new();
+    let mut removed: Vec<SystemLabel> = Vec::new();
     for label in remove {
-        if !context.system_labels.contains(label) {
+        if !context.system_labels.contains(label) || *label == SystemLabel::Default {
             continue;
         }
         if is_primary(*label) {
-            if *label != SystemLabel::Default {
-                log(*label, "remove", context);
-                context.set_primary(SystemLabel::Default);
-            }
+            context.set_primary(SystemLabel::Default);
         } else {
             context.system_labels.retain(|l| l != label);
-            log(*label, "remove", context);
         }
+        removed.push(*label);
     }
     for label in add {
         if context.system_labels.contains(label) {
@@ -92,16 +91,63 @@ pub fn apply(
         }
         if is_primary(*label) {
             let previous = context.primary_label();
-            if previous != SystemLabel::Default {
-                log(previous, "remove", context);
-            }
             context.set_primary(*label);
+            // A label added earlier in this request and replaced again was never really set.
+            if let Some(position) = added.iter().position(|l| *l == previous) {
+                added.remove(position);
+            } else {
+                removed.push(previous);
+            }
         } else {
             context.system_labels.push(*label);
         }
-        log(*label, "set", context);
+        added.push(*label);
     }
-    context.system_labels != before
+    for label in added {
+        log(context, label, "set", performed_by, now);
+    }
+    for label in removed {
+        log(context, label, "remove", performed_by, now);
+    }
+    (context.system_labels.clone(), context.label_log.len()) != before
+}
+
+/// Opening a dialog takes `MarkedAsUnopened` away, logged as a `remove` by the end user who
+/// opened it. Returns whether the label was there.
+pub fn remove_unopened(context: &mut EndUserContext, opened_by: &Actor, now: Timestamp) -> bool {
+    if !context
+        .system_labels
+        .contains(&SystemLabel::MarkedAsUnopened)
+    {
+        return false;
+    }
+    context
+        .system_labels
+        .retain(|l| *l != SystemLabel::MarkedAsUnopened);
+    log(
+        context,
+        SystemLabel::MarkedAsUnopened,
+        "remove",
+        opened_by,
+        now,
+    );
+    true
+}
+
+/// A service-owner update takes the dialog out of Bin or Archive back to Default, logged as a
+/// `remove` by the service owner. Returns whether it was in one.
+pub fn restore_default(
+    context: &mut EndUserContext,
+    service_owner: &Actor,
+    now: Timestamp,
+) -> bool {
+    let previous = context.primary_label();
+    if previous == SystemLabel::Default {
+        return false;
+    }
+    context.set_primary(SystemLabel::Default);
+    log(context, previous, "remove", service_owner, now);
+    true
 }
 
 #[cfg(test)]
@@ -150,7 +196,7 @@ mod tests {
     }
 
     #[test]
-    fn archive_over_bin_logs_both_and_unopened_is_free() {
+    fn archive_over_bin_logs_set_before_remove_and_unopened_is_free() {
         let mut c = context();
         let now = Timestamp::now();
         apply(&mut c, &[SystemLabel::Bin], &[], &actor(), now);
@@ -163,13 +209,57 @@ mod tests {
         );
         assert_eq!(c.primary_label(), SystemLabel::Archive);
         assert!(c.system_labels.contains(&SystemLabel::MarkedAsUnopened));
-        assert_eq!(c.label_log.len(), 4);
-        assert_eq!(c.label_log[1].name, "systemlabel:Bin");
-        assert_eq!(c.label_log[1].action, "remove");
+        let log: Vec<(&str, &str)> = c
+            .label_log
+            .iter()
+            .map(|l| (l.name.as_str(), l.action.as_str()))
+            .collect();
+        assert_eq!(
+            log,
+            [
+                ("systemlabel:Bin", "set"),
+                ("systemlabel:Archive", "set"),
+                ("systemlabel:MarkedAsUnopened", "set"),
+                ("systemlabel:Bin", "remove"),
+            ]
+        );
+        assert!(remove_unopened(&mut c, &actor(), now));
+        assert_eq!(c.label_log.len(), 5);
+        assert!(restore_default(&mut c, &actor(), now));
+        assert_eq!(c.primary_label(), SystemLabel::Default);
+        assert_eq!(c.label_log[5].name, "systemlabel:Archive");
+        assert_eq!(c.label_log[5].action, "remove");
     }
 
     #[test]
-    fn sent_and_two_primaries_are_refused() {
+    fn set_semantics_last_primary_wins_and_removal_runs_first() {
+        let mut c = context();
+        let now = Timestamp::now();
+        assert!(check(&[SystemLabel::Bin, SystemLabel::Archive], &[]).is_ok());
+        apply(
+            &mut c,
+            &[SystemLabel::Default, SystemLabel::Bin, SystemLabel::Archive],
+            &[],
+            &actor(),
+            now,
+        );
+        assert_eq!(c.primary_label(), SystemLabel::Archive);
+        assert!(check(&[SystemLabel::Archive], &[SystemLabel::Archive]).is_ok());
+        apply(
+            &mut c,
+            &[SystemLabel::Archive],
+            &[SystemLabel::Archive],
+            &actor(),
+            now,
+        );
+        assert_eq!(c.primary_label(), SystemLabel::Archive);
+        let actions: Vec<&str> = c.label_log.iter().map(|l| l.action.as_str()).collect();
+        // Archive (set, the Bin in between never counted), then set before remove.
+        assert_eq!(actions, ["set", "set", "remove"]);
+    }
+
+    #[test]
+    fn sent_is_refused() {
         assert_eq!(
             check(&[SystemLabel::Sent], &[]).expect_err("refused").field,
             "addLabels"
@@ -178,8 +268,6 @@ mod tests {
             check(&[], &[SystemLabel::Sent]).expect_err("refused").field,
             "removeLabels"
         );
-        assert!(check(&[SystemLabel::Bin, SystemLabel::Archive], &[]).is_err());
-        assert!(check(&[SystemLabel::Bin], &[SystemLabel::Bin]).is_err());
         assert!(check(&[SystemLabel::Bin], &[SystemLabel::MarkedAsUnopened]).is_ok());
     }
 }

@@ -2,7 +2,7 @@
 //! activities, seen log and label-assignment log.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderValue;
 use axum::response::Response;
 use dp_authz::dialog_access::DetailsAuthorization;
 use dp_domain::Timestamp;
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::access::EndUserSubject;
-use super::presentation::accepted_languages;
+use super::presentation::AcceptedLanguages;
 use super::view;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
@@ -65,9 +65,9 @@ async fn readable(
 /// `GET /api/v1/enduser/dialogs/{dialogId}`
 pub async fn get(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     Path(dialog_id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = parse_id("dialogId", &dialog_id)?;
     let subject = EndUserSubject::of(&caller.principal)?;
@@ -82,7 +82,7 @@ pub async fn get(
     subject.check_level(&state, &stored.dialog)?;
     let now = Timestamp::now();
     if let Some(visible) = stored.dialog.visible_from.filter(|v| *v > now) {
-        let error = ApiError::NotFound(std::collections::BTreeMap::from([(
+        let error = ApiError::NotFound(crate::problem::FieldErrors::from([(
             DIALOG_ENTITY.to_owned(),
             vec![format!("Dialog is not visible until {}", sortable(visible))],
         )]));
@@ -95,18 +95,13 @@ pub async fn get(
         return Ok(response);
     }
     if let Some(expired) = stored.dialog.expires_at.filter(|e| *e < now) {
-        return Err(ApiError::NotFound(std::collections::BTreeMap::from([(
+        return Err(ApiError::NotFound(crate::problem::FieldErrors::from([(
             DIALOG_ENTITY.to_owned(),
             vec![format!("Dialog expired at {}", sortable(expired))],
         )])));
     }
     let dialog = record_seen(&state, stored, &subject.urn, false).await;
-    let mut body = view::dialog(
-        &dialog,
-        &subject.urn,
-        &access,
-        &accepted_languages(&headers),
-    );
+    let mut body = view::dialog(&dialog, &subject.urn, &access, &languages);
     if let Some(token) = state
         .dialog_tokens
         .as_ref()
@@ -120,9 +115,9 @@ pub async fn get(
 /// `GET /api/v1/enduser/dialogs/{dialogId}/transmissions`
 pub async fn list_transmissions(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     Path(dialog_id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (dialog, _, access) = readable(&state, &caller, &dialog_id).await?;
     let now = Timestamp::now();
@@ -138,16 +133,16 @@ pub async fn list_transmissions(
             )
         })
         .collect();
-    view::finish(&mut items, &accepted_languages(&headers));
+    view::finish(&mut items, &languages);
     Ok(ok_json(&items, None))
 }
 
 /// `GET /api/v1/enduser/dialogs/{dialogId}/transmissions/{transmissionId}`
 pub async fn get_transmission(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     Path((dialog_id, transmission_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (dialog, _, access) = readable(&state, &caller, &dialog_id).await?;
     let id = parse_id("transmissionId", &transmission_id)?;
@@ -162,16 +157,16 @@ pub async fn get_transmission(
         &access,
         Timestamp::now(),
     );
-    view::finish(&mut item, &accepted_languages(&headers));
+    view::finish(&mut item, &languages);
     Ok(ok_json(&item, None))
 }
 
 /// `GET /api/v1/enduser/dialogs/{dialogId}/activities`
 pub async fn list_activities(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     Path(dialog_id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (dialog, _, _) = readable(&state, &caller, &dialog_id).await?;
     let mut items: Value = dialog
@@ -185,16 +180,16 @@ pub async fn list_activities(
             value
         })
         .collect();
-    view::finish(&mut items, &accepted_languages(&headers));
+    view::finish(&mut items, &languages);
     Ok(ok_json(&items, None))
 }
 
 /// `GET /api/v1/enduser/dialogs/{dialogId}/activities/{activityId}`
 pub async fn get_activity(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     Path((dialog_id, activity_id)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (dialog, _, _) = readable(&state, &caller, &dialog_id).await?;
     let id = parse_id("activityId", &activity_id)?;
@@ -204,7 +199,7 @@ pub async fn get_activity(
         .find(|a| a.id == id)
         .ok_or_else(|| ApiError::entity_not_found("DialogActivity", id))?;
     let mut item = serde_json::to_value(activity).unwrap_or(Value::Null);
-    view::finish(&mut item, &accepted_languages(&headers));
+    view::finish(&mut item, &languages);
     Ok(ok_json(&item, None))
 }
 

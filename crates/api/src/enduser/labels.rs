@@ -65,8 +65,13 @@ pub async fn bulk_set(
     request.check()?;
     let subject = EndUserSubject::of(&caller.principal)?;
     let performer = actor(&subject, &state);
-    bulk_relabel(&state, &request, MAX_BULK, &performer, |dialog| {
-        !dialog.is_deleted() && subject.may_list(&state, dialog)
-    })
+    bulk_relabel(
+        &state,
+        &request,
+        MAX_BULK,
+        &performer,
+        |dialog| !dialog.is_deleted() && subject.may_list(&state, dialog),
+        |_| true,
+    )
     .await
 }

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use dp_authz::access::{
     AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
@@ -27,7 +26,7 @@ use serde_json::{Value, json};
 
 use super::access::EndUserSubject;
 use super::parties::{names, subject_metadata};
-use super::presentation::{accepted_languages, prune_localizations};
+use super::presentation::{AcceptedLanguages, prune_localizations};
 use crate::auth::EndUser;
 use crate::problem::ApiError;
 use crate::query::Query;
@@ -55,7 +54,7 @@ fn output_reference(request: &InstanceRef, dialog: &Dialog) -> String {
 }
 
 fn not_found(raw: &str) -> ApiError {
-    ApiError::NotFound(BTreeMap::from([(
+    ApiError::NotFound(crate::problem::FieldErrors::from([(
         "InstanceRef".to_owned(),
         vec![format!(
             "Entity 'InstanceRef' with the following key(s) was not found: ({raw})."
@@ -159,9 +158,9 @@ fn evidence(
 /// `GET /api/v1/enduser/dialoglookup?instanceRef=`
 pub async fn dialog_lookup(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     query: Query,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let raw = query.get("instanceRef").unwrap_or_default().to_owned();
     let Some(reference) = InstanceRef::parse(&raw) else {
@@ -194,7 +193,6 @@ pub async fn dialog_lookup(
         return Err(not_found(raw.trim()));
     };
     let output = output_reference(&reference, &dialog);
-    let languages = accepted_languages(&headers);
     let Some(evidence) = evidence(&state, &subject, &dialog, &output, &languages) else {
         return Err(ApiError::forbidden("Forbidden", "Forbidden"));
     };

@@ -24,7 +24,7 @@ use dp_store::DialogQuery;
 use serde_json::{Value, json};
 
 use super::access::EndUserSubject;
-use super::presentation::{accepted_languages, prune_localizations};
+use super::presentation::{AcceptedLanguages, prune_localizations};
 use crate::auth::EndUser;
 use crate::metadata::{MAX_END_USER_PARTY_FILTER_VALUES, require_json_accept};
 use crate::problem::ApiError;
@@ -380,10 +380,10 @@ fn party_filter(raw: Option<&str>) -> Option<Vec<String>> {
 }
 
 const PARTIES_MESSAGE: &str = "'Parties' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
-'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', or 'urn:altinn:person:legacy-selfidentified:{username}'with valid values, respectively.";
+'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.";
 
 fn validate_parties(parties: &[String]) -> Result<(), ApiError> {
-    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut errors = crate::problem::FieldErrors::new();
     if parties.len() > MAX_END_USER_PARTY_FILTER_VALUES {
         errors.insert(
             "Parties.Length".into(),
@@ -408,9 +408,9 @@ fn validate_parties(parties: &[String]) -> Result<(), ApiError> {
 /// `GET /api/v1/enduser/serviceresources?party=`
 pub async fn service_resources(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     RawQuery(raw): RawQuery,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let filter = party_filter(raw.as_deref());
     if let Some(parties) = &filter {
@@ -446,7 +446,6 @@ pub async fn service_resources(
             Ok::<_, dp_store::StoreError>(referenced)
         })
         .await?;
-    let languages = accepted_languages(&headers);
     let mut items: Vec<(String, Value)> = referenced
         .iter()
         .map(|resource| {

@@ -10,40 +10,88 @@ use serde_json::Value;
 pub const UNAUTHORIZED_URL: &str = "urn:dialogporten:unauthorized";
 pub const EXPIRED_URL: &str = "urn:dialogporten:expired";
 
-/// The weighted languages of an `Accept-Language` header, best first (normalised codes).
-pub fn accepted_languages(headers: &HeaderMap) -> Vec<String> {
-    let Some(header) = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Vec::new();
+/// The order in which localizations are chosen for a request (DP `AcceptedLanguages` and
+/// `LocalizationExtensions.PruneLocalizations`): the accepted codes by descending weight (ties
+/// in header order), then the fallbacks `en`, `nb` (`nb`, `en` when Swedish or Danish is
+/// accepted). Empty when the request has no `Accept-Language`: nothing is pruned.
+///
+/// Extracted from the request; a header that is not a list of `language[;q=weight]` is a 400
+/// naming `Accept-Language`, as the real service's header binding answers.
+#[derive(Debug, Clone, Default)]
+pub struct AcceptedLanguages(pub Vec<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AcceptedLanguages {
+    type Rejection = crate::problem::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        accepted_languages(&parts.headers).map(Self)
+    }
+}
+
+/// Why an `Accept-Language` header is refused, in the wording of the real service's header
+/// binding (FastEndpoints) for its `AcceptedLanguages` parameter.
+fn malformed_accept_language(header: &str) -> crate::problem::ApiError {
+    crate::problem::ApiError::validation(
+        "Accept-Language",
+        format!("Value [{header}] is not valid for a [AcceptedLanguages] property!"),
+    )
+}
+
+/// A `;` parameter's weight as the real service reads it (`AcceptedLanguages.TryParse` in
+/// `Digdir.Domain.Dialogporten.Application/Features/V1/EndUser/Common/AcceptedLanguage.cs`):
+/// only `q=` is a parameter (anything else fails the header); a weight that is not a number
+/// counts as 0.
+fn weight(parameter: &str) -> Option<u32> {
+    let (key, value) = parameter.split_once('=')?;
+    if !key.trim().eq_ignore_ascii_case("q") {
+        return None;
+    }
+    let weight = value.trim().parse::<f32>().unwrap_or(0.0);
+    Some((weight.clamp(0.0, 1.0) * 1000.0) as u32)
+}
+
+/// The localization preference order of a request (see [`AcceptedLanguages`]).
+pub fn accepted_languages(headers: &HeaderMap) -> Result<Vec<String>, crate::problem::ApiError> {
+    let Some(value) = headers.get(axum::http::header::ACCEPT_LANGUAGE) else {
+        return Ok(Vec::new());
     };
+    let header = String::from_utf8_lossy(value.as_bytes()).into_owned();
     let mut weighted: Vec<(u32, usize, String)> = Vec::new();
     for (position, part) in header.split(',').enumerate() {
         let mut pieces = part.split(';');
-        let code = pieces.next().unwrap_or_default().trim();
-        if code.is_empty() || code == "*" {
-            continue;
+        let range = pieces.next().unwrap_or_default().trim();
+        let mut q = 1000;
+        for parameter in pieces {
+            q = weight(parameter).ok_or_else(|| malformed_accept_language(&header))?;
         }
-        let weight = pieces
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let weight = (weight.clamp(0.0, 1.0) * 1000.0) as u32;
-        if weight == 0 {
-            continue;
+        // `*` names no localization: the fallbacks decide.
+        if !range.is_empty() && range != "*" {
+            let code = dp_domain::localization::normalize_language_code(range);
+            weighted.push((q, position, code));
         }
-        let code = dp_domain::localization::normalize_language_code(code);
-        weighted.push((weight, position, code));
     }
     weighted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut languages: Vec<String> = Vec::new();
+    let mut order: Vec<String> = Vec::new();
     for (_, _, code) in weighted {
-        if !languages.contains(&code) {
-            languages.push(code);
+        if !order.contains(&code) {
+            order.push(code);
         }
     }
-    languages
+    let scandinavian = order.iter().any(|l| l == "sv" || l == "da");
+    let fallback: [&str; 2] = if scandinavian {
+        ["nb", "en"]
+    } else {
+        ["en", "nb"]
+    };
+    for code in fallback {
+        if !order.iter().any(|c| c == code) {
+            order.push(code.to_owned());
+        }
+    }
+    Ok(order)
 }
 
 fn is_localization_list(items: &[Value]) -> bool {
@@ -55,24 +103,14 @@ fn is_localization_list(items: &[Value]) -> bool {
         })
 }
 
-/// DP's `PruneLocalizations`: every localized list keeps one localization, the first match by
-/// weight, then `en`, `nb` (`nb`, `en` when Swedish or Danish was asked for); a list with no
-/// match is left whole.
-pub fn prune_localizations(value: &mut Value, languages: &[String]) {
-    if languages.is_empty() {
+/// DP's `PruneLocalizations`: every localized list keeps one localization, the first of
+/// `order` (from [`accepted_languages`]) that it has; a list with none of them is left whole,
+/// and an empty order (no `Accept-Language`) prunes nothing.
+pub fn prune_localizations(value: &mut Value, order: &[String]) {
+    if order.is_empty() {
         return;
     }
-    let scandinavian = languages.iter().any(|l| l == "sv" || l == "da");
-    let fallback: [&str; 2] = if scandinavian {
-        ["nb", "en"]
-    } else {
-        ["en", "nb"]
-    };
-    let order: Vec<&str> = languages
-        .iter()
-        .map(String::as_str)
-        .chain(fallback)
-        .collect();
+    let order: Vec<&str> = order.iter().map(String::as_str).collect();
     prune(value, &order);
 }
 
@@ -158,7 +196,10 @@ mod tests {
             { "languageCode": "nn", "value": "Hei då" } ] });
         let pruned = |header: &str| {
             let mut value = list.clone();
-            prune_localizations(&mut value, &accepted_languages(&headers(header)));
+            prune_localizations(
+                &mut value,
+                &accepted_languages(&headers(header)).expect("well formed"),
+            );
             value["title"].clone()
         };
         assert_eq!(
@@ -177,9 +218,30 @@ mod tests {
             pruned("sv"),
             json!([{ "languageCode": "nb", "value": "Hei" }])
         );
+        assert_eq!(
+            pruned("*"),
+            json!([{ "languageCode": "en", "value": "Hello" }])
+        );
         let mut untouched = list.clone();
         prune_localizations(&mut untouched, &[]);
         assert_eq!(untouched, list);
+    }
+
+    #[test]
+    fn malformed_headers_are_refused() {
+        for bad in ["invalid;;;;q=0.01", "en;level=1", "nb;q"] {
+            assert!(accepted_languages(&headers(bad)).is_err(), "{bad}");
+        }
+        for good in [
+            "nb, en;q=0.5",
+            "*",
+            "en-GB,en;q=0.9",
+            "nb;q=1.000",
+            " , nb",
+            "en;q=abc",
+        ] {
+            assert!(accepted_languages(&headers(good)).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -17,7 +17,6 @@
 //! more pairs than [`MAX_PAIRS`] (the statement would pass SQLite's bound-parameter limit).
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use dp_authz::dialog_access::minimum_authentication_level;
 use dp_domain::Timestamp;
@@ -28,7 +27,7 @@ use dp_store::DialogQuery;
 use serde_json::Value;
 
 use super::access::EndUserSubject;
-use super::presentation::accepted_languages;
+use super::presentation::AcceptedLanguages;
 use super::view::finish;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
@@ -198,9 +197,9 @@ fn item(
 /// `GET /api/v1/enduser/dialogs`
 pub async fn search(
     caller: EndUser,
+    AcceptedLanguages(languages): AcceptedLanguages,
     State(state): State<DialogState>,
     query: Query,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let SearchRequest { mut query, paging } = bind_search(&query)?;
     let subject = EndUserSubject::of(&caller.principal)?;
@@ -214,7 +213,6 @@ pub async fn search(
     if let Some(error) = too_broad(&query) {
         return Err(error);
     }
-    let languages = accepted_languages(&headers);
     page(&state, query, paging, |dialog| {
         item(&state, &subject, &languages, dialog)
     })
@@ -223,15 +221,14 @@ pub async fn search(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
 
-    fn errors_of(result: Result<SearchRequest, ApiError>) -> BTreeMap<String, Vec<String>> {
+    fn errors_of(result: Result<SearchRequest, ApiError>) -> crate::problem::FieldErrors {
         match result {
             Err(ApiError::Validation(map)) => map,
             Err(other) => panic!("not a validation error: {other}"),
-            Ok(_) => BTreeMap::new(),
+            Ok(_) => crate::problem::FieldErrors::new(),
         }
     }
 

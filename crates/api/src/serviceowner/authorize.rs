@@ -3,8 +3,6 @@
 //! primary resource reference must be owned by the caller's organisation (else 403), and a
 //! CorrespondenceService needs the correspondence scope (else 403). Admins skip ownership.
 
-use std::collections::BTreeMap;
-
 use dp_auth::Principal;
 use dp_authz::registry::RESOURCE_PREFIX;
 use dp_authz::{Registry, ResourceType};
@@ -75,10 +73,9 @@ pub fn authorize_service_resources(
              - It does not have mandatory fields 'CompetentAuthority.Organization' / 'CompetentAuthority.OrgCode' set.\n\
              - It is not of the following supported resource types: [GenericAccessResource, AltinnApp, MigratedApp, CorrespondenceService]."
         );
-        return Err(ApiError::Unprocessable(BTreeMap::from([(
-            "ServiceResource".to_owned(),
-            vec![message],
-        )])));
+        return Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
+            [("ServiceResource".to_owned(), vec![message])],
+        )));
     };
     if !principal.is_admin() {
         let owned = principal

@@ -14,11 +14,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::common::{
-    DIALOG_ENTITY, check_mutable, created, if_match, load_owned, no_content, ok_json, parse_id,
+    DIALOG_ENTITY, check_mutable, check_revision, created, if_match, load_owned, no_content,
+    ok_json, parse_id,
 };
 use super::create_dialog::{Activity, CreateDialog, Transmission};
 use super::mapping::{self, ActorNames};
-use super::update::{update, update_document};
+use super::patch::update_document;
+use super::update::update;
 use super::{dialogs::validation_context, validate_create, view};
 use crate::auth::{ServiceOwner, ServiceOwnerChangeTransmissions};
 use crate::json::{ContractJson, parse_body};
@@ -70,7 +72,14 @@ async fn append(
     let expected = if_match(headers)?;
     let silent = query.is_silent_update()?;
     let stored = load_owned(state, principal, id).await?;
-    check_mutable(state, principal, &stored.dialog, expected)?;
+    // Admins may append to a soft-deleted dialog (the real service's create-activity and
+    // create-transmission endpoints skip the deleted check for the admin scope); for everyone
+    // else it is the update's 410.
+    if principal.is_admin() && stored.dialog.is_deleted() {
+        check_revision(expected, stored.dialog.revision)?;
+    } else {
+        check_mutable(state, principal, &stored.dialog, expected)?;
+    }
     let dto = appended(&stored.dialog, list, item)?;
     let revision = update(state, principal, stored, dto, silent).await?;
     Ok(created(
@@ -212,9 +221,12 @@ pub async fn list_transmissions(
     Path(dialog_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let dialog = readable(&state, &caller, &dialog_id, true).await?;
-    let items: Vec<Value> = dialog
-        .transmissions
-        .iter()
+    // Newest first, as the real service's service-owner transmission list
+    // (`SearchTransmissionQuery` orders by `CreatedAt` descending).
+    let mut transmissions: Vec<_> = dialog.transmissions.iter().collect();
+    transmissions.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let items: Vec<Value> = transmissions
+        .into_iter()
         .map(|t| view::transmission(&dialog, t, false))
         .collect();
     Ok(ok_json(&Value::Array(items), None))

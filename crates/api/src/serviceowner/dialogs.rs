@@ -38,11 +38,13 @@ pub fn validation_context(
     }
 }
 
+/// The resource type as the real service stores and returns it on a dialog: lower case
+/// (`genericaccessresource`; its create handler keeps Resource Registry's type lower-cased).
 fn resource_type_name(kind: ResourceType) -> String {
     serde_json::to_string(&kind)
         .unwrap_or_default()
         .trim_matches('"')
-        .to_owned()
+        .to_lowercase()
 }
 
 /// Builds the aggregate of a validated, authorized create body (api.md §2.4, §4.6).
@@ -108,8 +110,8 @@ fn build_dialog(
         content_updated_at: updated_at,
         deleted_at: None,
         frozen: false,
-        process: dto.process.clone(),
-        preceding_process: dto.preceding_process.clone(),
+        process: mapping::uri_value(&dto.process),
+        preceding_process: mapping::uri_value(&dto.preceding_process),
         is_api_only: dto.is_api_only.unwrap_or(false),
         status: mapping::status(dto.status),
         has_unopened_content: false,
@@ -249,21 +251,21 @@ pub(crate) async fn record_seen(
         return dialog;
     }
     let original = dialog.clone();
+    let now = Timestamp::now();
+    let seen_by = dp_domain::dialog::Actor {
+        actor_type: dp_domain::enums::ActorType::PartyRepresentative,
+        actor_name: state.registry.name_of(end_user).map(str::to_owned),
+        actor_id: Some(end_user.to_owned()),
+    };
     dialog.seen_log.push(dp_domain::dialog::SeenLog {
         id: mapping::new_id(),
-        seen_at: Timestamp::now(),
-        seen_by: dp_domain::dialog::Actor {
-            actor_type: dp_domain::enums::ActorType::PartyRepresentative,
-            actor_name: state.registry.name_of(end_user).map(str::to_owned),
-            actor_id: Some(end_user.to_owned()),
-        },
+        seen_at: now,
+        seen_by: seen_by.clone(),
         is_via_service_owner: via_service_owner,
     });
-    if marked {
-        dialog
-            .end_user_context
-            .system_labels
-            .retain(|l| *l != SystemLabel::MarkedAsUnopened);
+    // Opening takes `MarkedAsUnopened` away, logged as the end user's `remove` (the real
+    // service's `DialogSeenLogWriter`).
+    if dp_domain::system_labels::remove_unopened(&mut dialog.end_user_context, &seen_by, now) {
         dialog.end_user_context.revision = Uuid::new_v4();
     }
     let written = dialog.clone();

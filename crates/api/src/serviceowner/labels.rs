@@ -2,7 +2,7 @@
 //! side contexts with their own revisions: changing them leaves the dialog's revision and
 //! `updatedAt` alone (api.md §4.1).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -12,7 +12,6 @@ use dp_domain::dialog::{Actor, Dialog};
 use dp_domain::enums::{ActorType, SystemLabel};
 use dp_domain::system_labels;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::common::{
@@ -27,17 +26,6 @@ use crate::state::DialogState;
 
 const MAX_SERVICE_OWNER_LABELS: usize = 20;
 
-fn labels_body(dialog: &Dialog) -> Value {
-    Value::Array(
-        dialog
-            .service_owner_context
-            .service_owner_labels
-            .iter()
-            .map(|l| json!({ "value": l }))
-            .collect(),
-    )
-}
-
 /// `GET .../dialogs/{dialogId}/context/labels`: `Etag` is the service-owner-context revision.
 pub async fn get_labels(
     caller: ServiceOwner,
@@ -47,7 +35,7 @@ pub async fn get_labels(
     let id = parse_id("dialogId", &dialog_id)?;
     let stored = load_owned(&state, &caller.principal, id).await?;
     Ok(ok_json(
-        &labels_body(&stored.dialog),
+        &super::view::service_owner_labels(&stored.dialog),
         Some(stored.dialog.service_owner_context.revision),
     ))
 }
@@ -70,32 +58,25 @@ pub async fn create_label(
     let id = parse_id("dialogId", &dialog_id)?;
     let expected = if_match(&headers)?;
     let value = request.value.unwrap_or_default().trim().to_lowercase();
-    let length = super::validation::dotnet_length(&value);
+    // The real service's label validator: NotEmpty, MinimumLength(3), MaximumLength(255).
+    let mut errors = super::validation::Errors::default();
     if value.is_empty() {
-        return Err(ApiError::validation(
-            "dto.value",
-            "'Value' must not be empty.",
-        ));
+        errors.not_empty("dto.value", "Value");
+    } else {
+        errors.min_length("dto.value", "Value", Some(&value), 3);
+        errors.max_length("dto.value", "Value", Some(&value), 255);
     }
-    if !(3..=255).contains(&length) {
-        return Err(ApiError::validation(
-            "dto.value",
-            format!(
-                "'Value' must be between 3 and 255 characters. You entered {length} characters."
-            ),
-        ));
-    }
+    errors.into_result()?;
+    // Labels stay writable on a soft-deleted dialog: the real service's label commands load
+    // the dialog with deleted ones included and never answer 410.
     let stored = load_owned(&state, &caller.principal, id).await?;
-    if stored.dialog.is_deleted() {
-        return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
-    }
     check_revision(expected, stored.dialog.service_owner_context.revision)?;
     let mut dialog = stored.dialog;
     let labels = &mut dialog.service_owner_context.service_owner_labels;
     if labels.contains(&value) {
         return Err(ApiError::validation(
             "dto.value",
-            format!("The label '{value}' already exists on the dialog."),
+            format!("Cannot add duplicate label '{value}': the dialog already has it."),
         ));
     }
     if labels.len() >= MAX_SERVICE_OWNER_LABELS {
@@ -122,16 +103,15 @@ pub async fn delete_label(
 ) -> Result<Response, ApiError> {
     let id = parse_id("dialogId", &dialog_id)?;
     let expected = if_match(&headers)?;
+    // Labels stay writable on a soft-deleted dialog: the real service's label commands load
+    // the dialog with deleted ones included and never answer 410.
     let stored = load_owned(&state, &caller.principal, id).await?;
-    if stored.dialog.is_deleted() {
-        return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
-    }
     check_revision(expected, stored.dialog.service_owner_context.revision)?;
     let label = label.trim().to_lowercase();
     let mut dialog = stored.dialog;
     let labels = &mut dialog.service_owner_context.service_owner_labels;
     let Some(position) = labels.iter().position(|l| *l == label) else {
-        return Err(ApiError::NotFound(BTreeMap::from([(
+        return Err(ApiError::NotFound(crate::problem::FieldErrors::from([(
             "Label".to_owned(),
             vec![format!("Label '{label}' was not found on the dialog.")],
         )])));
@@ -186,10 +166,10 @@ impl SystemLabelRequest {
 
     /// Who changes the labels: `enduserId` or `performedBy`, exactly one (api.md §4.8).
     fn performer(&self, query: &Query) -> Result<Actor, ApiError> {
-        let end_user = query.get("enduserId").filter(|v| !v.is_empty());
+        let end_user = end_user_id(query);
         match (end_user, &self.performed_by) {
             (Some(id), None) => {
-                if dp_domain::PartyIdentifier::parse(id).is_err()
+                if dp_domain::PartyIdentifier::parse(&id).is_err()
                     && !id.starts_with("urn:altinn:systemuser:uuid:")
                 {
                     return Err(ApiError::validation(
@@ -200,7 +180,7 @@ impl SystemLabelRequest {
                 Ok(Actor {
                     actor_type: ActorType::PartyRepresentative,
                     actor_name: None,
-                    actor_id: Some(id.to_lowercase()),
+                    actor_id: Some(id),
                 })
             }
             (None, Some(actor)) => Ok(Actor {
@@ -221,13 +201,45 @@ impl SystemLabelRequest {
     }
 }
 
+/// `enduserId` as the real service takes it: a URN, or a bare national identity number
+/// (11 digits) for `urn:altinn:person:identifier-no:…`; lower case.
+fn end_user_id(query: &Query) -> Option<String> {
+    let id = query.get("enduserId")?.trim().to_lowercase();
+    match id.len() {
+        0 => None,
+        11 if id.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("urn:altinn:person:identifier-no:{id}"))
+        }
+        _ => Some(id),
+    }
+}
+
 /// Acting for an end user (`enduserId`), the dialog must be one that user may list: the same
-/// decision the end-user API makes (authz.md §3.4, issue 4 item 4).
-fn end_user_may_list(state: &DialogState, query: &Query, dialog: &Dialog) -> bool {
-    let Some(end_user) = query.get("enduserId").filter(|v| !v.is_empty()) else {
+/// decision the end-user API makes (authz.md §3.4, issue 4 item 4). Admins skip the check, as
+/// in the real service's `SetSystemLabelCommand`.
+fn end_user_may_list(
+    state: &DialogState,
+    principal: &dp_auth::Principal,
+    query: &Query,
+    dialog: &Dialog,
+) -> bool {
+    let Some(end_user) = end_user_id(query) else {
         return true;
     };
-    crate::enduser::access::EndUserSubject::acting_for(end_user).may_list(state, dialog)
+    principal.is_admin()
+        || crate::enduser::access::EndUserSubject::acting_for(&end_user).may_list(state, dialog)
+}
+
+/// 403 for dialogs the end user may not list, worded as the real service's `Forbidden` with
+/// invalid dialog ids (`SetSystemLabelCommand`, `BulkSetSystemLabelCommand`).
+fn unauthorized_dialogs(ids: &[String]) -> ApiError {
+    ApiError::forbidden(
+        "Forbidden",
+        format!(
+            "The following dialog ids are unauthorized and/or missing: ({}).",
+            ids.join(", ")
+        ),
+    )
 }
 
 /// Applies the request to one dialog; true when its labels changed.
@@ -259,8 +271,8 @@ pub async fn set_system_labels(
     let actor = request.performer(&query)?;
     request.check()?;
     let stored = load_owned(&state, &caller.principal, id).await?;
-    if !end_user_may_list(&state, &query, &stored.dialog) {
-        return Err(ApiError::entity_not_found(DIALOG_ENTITY, id));
+    if !end_user_may_list(&state, &caller.principal, &query, &stored.dialog) {
+        return Err(unauthorized_dialogs(&[id.to_string()]));
     }
     if stored.dialog.is_deleted() {
         return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
@@ -286,24 +298,28 @@ pub async fn bulk_set_system_labels(
 ) -> Result<Response, ApiError> {
     let actor = request.performer(&query)?;
     request.check()?;
-    bulk_relabel(&state, &request, 200, &actor, |dialog| {
-        owns(&state, &caller.principal, dialog)
-            && !dialog.is_deleted()
-            && end_user_may_list(&state, &query, dialog)
-    })
+    bulk_relabel(
+        &state,
+        &request,
+        200,
+        &actor,
+        |dialog| owns(&state, &caller.principal, dialog) && !dialog.is_deleted(),
+        |dialog| end_user_may_list(&state, &caller.principal, &query, dialog),
+    )
     .await
 }
 
 /// The bulk system-label operation of both APIs (api.md §4.8), all or nothing: between 1 and
 /// `max` distinct dialogs; any that is missing or that `visible` rejects makes a 404 naming every
-/// such id; each given end-user-context revision must match; the changed dialogs are written in
-/// one transaction.
+/// such id, then any that `authorized` rejects a 403 naming them; each given end-user-context
+/// revision must match; the changed dialogs are written in one transaction.
 pub(crate) async fn bulk_relabel(
     state: &DialogState,
     request: &SystemLabelRequest,
     max: usize,
     actor: &Actor,
     visible: impl Fn(&Dialog) -> bool,
+    authorized: impl Fn(&Dialog) -> bool,
 ) -> Result<Response, ApiError> {
     let entries = request.dialogs.as_deref().unwrap_or_default();
     if entries.is_empty() || entries.len() > max {
@@ -347,13 +363,21 @@ pub(crate) async fn bulk_relabel(
         .map(|(id, _)| id.to_string())
         .collect();
     if !missing.is_empty() {
-        return Err(ApiError::NotFound(BTreeMap::from([(
+        return Err(ApiError::NotFound(crate::problem::FieldErrors::from([(
             DIALOG_ENTITY.to_owned(),
             vec![format!(
                 "Entity '{DIALOG_ENTITY}' with the following key(s) was not found: ({}).",
                 missing.join(", ")
             )],
         )])));
+    }
+    let unauthorized: Vec<String> = found
+        .iter()
+        .filter(|(_, stored)| stored.as_ref().is_some_and(|s| !authorized(&s.dialog)))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    if !unauthorized.is_empty() {
+        return Err(unauthorized_dialogs(&unauthorized));
     }
     let mut updates = Vec::new();
     for ((_, expected), (_, stored)) in wanted.iter().zip(found) {

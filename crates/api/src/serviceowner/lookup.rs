@@ -90,7 +90,7 @@ pub async fn dialog_lookup(
         Some(dialog) if owns(&state, &caller.principal, &dialog) && !dialog.is_deleted() => Ok(
             ok_json(&lookup_body(&dialog, raw.trim(), &state.registry), None),
         ),
-        _ => Err(ApiError::NotFound(BTreeMap::from([(
+        _ => Err(ApiError::NotFound(crate::problem::FieldErrors::from([(
             "InstanceRef".to_owned(),
             vec![format!(
                 "No dialog found for instance reference '{}'.",
@@ -109,7 +109,7 @@ pub async fn should_send_notification(
     query: Query,
 ) -> Result<Response, ApiError> {
     let id = parse_id("dialogId", &dialog_id)?;
-    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut errors = crate::problem::FieldErrors::new();
     let condition = match query.get("conditionType") {
         None | Some("") => {
             errors.insert(

@@ -4,8 +4,6 @@
 //! Runs only after validation passed, so a missing required value here is a default, never an
 //! error; the one error is an actor id the registry does not know (422, api.md §2.2).
 
-use std::collections::BTreeMap;
-
 use dp_authz::Registry;
 use dp_domain::Timestamp;
 use dp_domain::dialog::{
@@ -26,6 +24,29 @@ pub fn new_id() -> Uuid {
     Uuid::now_v7()
 }
 
+/// A URI-valued string member: `""` is no value, as the real service takes it.
+pub fn uri_value(value: &Option<String>) -> Option<String> {
+    value.clone().filter(|v| !v.is_empty())
+}
+
+/// A URL as .NET's `Uri` writes it back (`https://digdir.no` -> `https://digdir.no/`: scheme
+/// and host lower case, the root path, no default port), for the members the real service
+/// types as `Uri`. Non-ASCII URLs are kept as given (.NET shows them unescaped, while a WHATWG
+/// serialization would percent-encode them).
+pub fn normalize_url(value: &str) -> String {
+    if !value.is_ascii() {
+        return value.to_owned();
+    }
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => url.to_string(),
+        _ => value.to_owned(),
+    }
+}
+
+fn normalize_url_opt(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(normalize_url)
+}
+
 /// DP maps the deprecated embed media types to their replacements on input (api.md §2.3).
 fn media_type(value: Option<&str>) -> String {
     match value.map(str::trim) {
@@ -40,8 +61,10 @@ fn media_type(value: Option<&str>) -> String {
     }
 }
 
+/// A localization list, ordered by language code as the real service returns every list of
+/// localizations (its `LocalizationSet` mapping orders by `LanguageCode`).
 pub fn localizations(values: &Option<Vec<dto::Localization>>) -> Vec<Localization> {
-    values
+    let mut list: Vec<Localization> = values
         .iter()
         .flatten()
         .map(|l| Localization {
@@ -50,7 +73,9 @@ pub fn localizations(values: &Option<Vec<dto::Localization>>) -> Vec<Localizatio
             ),
             value: l.value.clone().unwrap_or_default(),
         })
-        .collect()
+        .collect();
+    list.sort_by(|a, b| a.language_code.cmp(&b.language_code));
+    list
 }
 
 fn content_value(value: &Option<dto::ContentValue>) -> Option<ContentValue> {
@@ -107,8 +132,8 @@ impl<'a> ActorNames<'a> {
         let actor_type = value.actor_type.unwrap_or(ActorType::ServiceOwner);
         let actor_id = value.actor_id.map(|id| id.to_lowercase());
         let actor_name = match &actor_id {
-            Some(id) => match self.registry.party(id) {
-                Some(party) => Some(party.name.clone()),
+            Some(id) => match self.registry.actor_name(id) {
+                Some(name) => Some(name),
                 None => {
                     if !self.unknown.contains(id) {
                         self.unknown.push(id.clone());
@@ -125,7 +150,9 @@ impl<'a> ActorNames<'a> {
         }
     }
 
-    /// 422 `{"ActorId": ["Unable to look up name for actor id: <urn>"]}` for unknown ids.
+    /// 422 `{"ActorId": ["Unable to look up name for actor id: <urn>. ..."]}` for ids nobody
+    /// can name. The real service's text comes first (`PopulateActorNameInterceptor`); the rest
+    /// says how to make the embedded registry know the party.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.unknown.is_empty() {
             return Ok(());
@@ -133,12 +160,17 @@ impl<'a> ActorNames<'a> {
         let messages = self
             .unknown
             .iter()
-            .map(|id| format!("Unable to look up name for actor id: {id}"))
+            .map(|id| {
+                format!(
+                    "Unable to look up name for actor id: {id}. Add the party to the registry with \
+                     `dialogporten registry add-party {id} NAME`, or list it under \"parties\" in a \
+                     registry file and load it with `dialogporten registry import FILE`."
+                )
+            })
             .collect();
-        Err(ApiError::Unprocessable(BTreeMap::from([(
-            "ActorId".to_owned(),
-            messages,
-        )])))
+        Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
+            [("ActorId".to_owned(), messages)],
+        )))
     }
 }
 
@@ -153,7 +185,7 @@ pub fn attachment(value: &dto::Attachment) -> Attachment {
             .flatten()
             .map(|u| AttachmentUrl {
                 id: u.id.unwrap_or_else(new_id),
-                url: u.url.clone().unwrap_or_default(),
+                url: normalize_url(u.url.as_deref().unwrap_or_default()),
                 media_type: u.media_type.clone(),
                 consumer_type: u.consumer_type.unwrap_or(AttachmentUrlConsumerType::Gui),
             })
@@ -166,7 +198,7 @@ pub fn gui_action(value: &dto::GuiAction) -> GuiAction {
     GuiAction {
         id: value.id.unwrap_or_else(new_id),
         action: value.action.clone().unwrap_or_default(),
-        url: value.url.clone().unwrap_or_default(),
+        url: normalize_url(value.url.as_deref().unwrap_or_default()),
         authorization_attribute: value.authorization_attribute.clone(),
         is_delete_dialog_action: value.is_delete_dialog_action.unwrap_or(false),
         http_method: value.http_method.unwrap_or(HttpVerb::Get),
@@ -189,11 +221,11 @@ pub fn api_action(value: &dto::ApiAction) -> ApiAction {
             .map(|e| ApiActionEndpoint {
                 id: e.id.unwrap_or_else(new_id),
                 version: e.version.clone(),
-                url: e.url.clone().unwrap_or_default(),
+                url: normalize_url(e.url.as_deref().unwrap_or_default()),
                 http_method: e.http_method.unwrap_or(HttpVerb::Get),
-                documentation_url: e.documentation_url.clone(),
-                request_schema: e.request_schema.clone(),
-                response_schema: e.response_schema.clone(),
+                documentation_url: normalize_url_opt(&e.documentation_url),
+                request_schema: normalize_url_opt(&e.request_schema),
+                response_schema: normalize_url_opt(&e.response_schema),
                 deprecated: e.deprecated.unwrap_or(false),
                 sunset_at: e.sunset_at,
             })
@@ -232,7 +264,7 @@ pub fn transmission(
             .flatten()
             .map(|n| NavigationalAction {
                 title: localizations(&n.title),
-                url: n.url.clone().unwrap_or_default(),
+                url: normalize_url(n.url.as_deref().unwrap_or_default()),
                 expires_at: n.expires_at,
             })
             .collect(),

@@ -9,6 +9,7 @@ pub mod dialogs;
 pub mod labels;
 pub mod lookup;
 pub mod mapping;
+pub mod patch;
 pub mod rules;
 pub mod search;
 pub mod update;

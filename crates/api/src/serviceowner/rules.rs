@@ -2,7 +2,7 @@
 //! with other statuses (api.md §2.4): correspondence activity types (403), the transmission
 //! hierarchy (422), duplicate transmission idempotent keys (409), times in the future (422).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use dp_auth::Principal;
 use dp_domain::Timestamp;
@@ -94,10 +94,9 @@ pub fn transmission_hierarchy(transmissions: &[Transmission]) -> Result<(), ApiE
     }
     errors.sort();
     errors.dedup();
-    Err(ApiError::Unprocessable(BTreeMap::from([(
-        "DialogTransmission".to_owned(),
-        errors,
-    )])))
+    Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
+        [("DialogTransmission".to_owned(), errors)],
+    )))
 }
 
 /// Transmission idempotent keys are unique within a dialog (409, api.md §2.2).
@@ -128,7 +127,7 @@ pub fn transmission_idempotent_keys(transmissions: &[Transmission]) -> Result<()
 /// Create: `visibleFrom`, `dueAt` and `expiresAt` must lie in the future unless the caller is
 /// an admin or the update is silent (422, api.md §2.1).
 pub fn future_times(fields: &[(&str, Option<Timestamp>)], now: Timestamp) -> Result<(), ApiError> {
-    let mut errors = BTreeMap::new();
+    let mut errors = crate::problem::FieldErrors::new();
     for (name, value) in fields {
         if value.is_some_and(|v| v <= now) {
             errors.insert((*name).to_owned(), vec!["Must be in the future".to_owned()]);
@@ -154,10 +153,9 @@ pub fn activity_transmissions(dialog: &Dialog) -> Result<(), ApiError> {
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Unprocessable(BTreeMap::from([(
-            "DialogActivity".to_owned(),
-            missing,
-        )])))
+        Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
+            [("DialogActivity".to_owned(), missing)],
+        )))
     }
 }
 

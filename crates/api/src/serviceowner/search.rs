@@ -299,16 +299,15 @@ pub async fn search_end_user_context(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
 
     /// Field errors as a map, for tests of the binding and validation layers.
-    fn errors_of(result: Result<SearchRequest, ApiError>) -> BTreeMap<String, Vec<String>> {
+    fn errors_of(result: Result<SearchRequest, ApiError>) -> crate::problem::FieldErrors {
         match result {
             Err(ApiError::Validation(map)) => map,
             Err(other) => panic!("not a validation error: {other}"),
-            Ok(_) => BTreeMap::new(),
+            Ok(_) => crate::problem::FieldErrors::new(),
         }
     }
 

@@ -5,17 +5,19 @@
 //! from the stored dialog, with empty transmission and activity lists so `add /transmissions/-`
 //! appends; the result then goes through exactly the PUT path.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use dp_auth::Principal;
 use dp_domain::Timestamp;
+use dp_domain::dialog::Actor;
 use dp_domain::dialog::Dialog;
-use dp_domain::enums::SystemLabel;
+use dp_domain::enums::ActorType;
+use dp_domain::system_labels;
 use dp_store::StoredDialog;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::authorize::authorize_service_resources;
@@ -23,9 +25,9 @@ use super::common::{check_mutable, if_match, is_correspondence, load_owned, no_c
 use super::create_dialog::CreateDialog;
 use super::dialogs::validation_context;
 use super::mapping::{self, ActorNames};
-use super::{rules, validate_create, view};
+use super::{patch, rules, validate_create};
 use crate::auth::ServiceOwner;
-use crate::json::{ContractJson, canonical_property_name, parse_body};
+use crate::json::{ContractJson, parse_body};
 use crate::problem::ApiError;
 use crate::query::Query;
 use crate::state::DialogState;
@@ -63,82 +65,16 @@ pub async fn patch(
     let silent = query.is_silent_update()?;
     let stored = load_owned(&state, &caller.principal, id).await?;
     check_mutable(&state, &caller.principal, &stored.dialog, expected)?;
-    let mut document = update_document(&stored.dialog);
-    apply_patch(&mut document, operations)?;
+    let mut document = patch::update_document(&stored.dialog);
+    patch::apply_patch(&mut document, operations)?;
     let dto: CreateDialog = parse_body(document.to_string().as_bytes())?;
     let revision = update(&state, &caller.principal, stored, dto, silent).await?;
     Ok(no_content(revision))
 }
 
-fn patch_error(message: impl Into<String>) -> ApiError {
-    ApiError::validation("patchDocument", message)
-}
-
-/// Applies RFC 6902 operations with case-insensitive property names in paths (api.md §2.5).
-fn apply_patch(document: &mut Value, mut operations: Value) -> Result<(), ApiError> {
-    let Some(list) = operations.as_array_mut() else {
-        return Err(patch_error(
-            "The patch document must be a JSON array of operations.",
-        ));
-    };
-    for operation in list.iter_mut() {
-        for field in ["path", "from"] {
-            if let Some(path) = operation.get(field).and_then(Value::as_str) {
-                let canonical = canonical_pointer(path);
-                operation[field] = Value::String(canonical);
-            }
-        }
-    }
-    let patch: json_patch::Patch = serde_json::from_value(operations)
-        .map_err(|e| patch_error(format!("Invalid patch document: {e}")))?;
-    json_patch::patch(document, &patch).map_err(|e| patch_error(e.to_string()))
-}
-
-fn canonical_pointer(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            if segment.is_empty() || segment == "-" || segment.bytes().all(|b| b.is_ascii_digit()) {
-                segment.to_owned()
-            } else {
-                canonical_property_name(segment).map_or_else(|| segment.to_owned(), str::to_owned)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
-/// The update body of a stored dialog (`V1ServiceOwnerDialogsCommandsUpdate_Dialog`).
-pub fn update_document(dialog: &Dialog) -> Value {
-    let full = view::dialog(dialog, None);
-    let mut document = Map::new();
-    for key in [
-        "progress",
-        "extendedStatus",
-        "externalReference",
-        "dueAt",
-        "expiresAt",
-        "process",
-        "precedingProcess",
-        "isApiOnly",
-        "status",
-        "content",
-        "searchTags",
-        "attachments",
-        "guiActions",
-        "apiActions",
-    ] {
-        if let Some(value) = full.get(key) {
-            document.insert(key.to_owned(), value.clone());
-        }
-    }
-    document.insert("transmissions".into(), Value::Array(Vec::new()));
-    document.insert("activities".into(), Value::Array(Vec::new()));
-    Value::Object(document)
-}
-
 fn already_exists(entity: &str, ids: &[Uuid]) -> ApiError {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    ApiError::Unprocessable(BTreeMap::from([(
+    ApiError::Unprocessable(crate::problem::FieldErrors::from([(
         entity.to_owned(),
         vec![format!(
             "Entity '{entity}' with the following key(s) already exists: ({})",
@@ -150,7 +86,7 @@ fn already_exists(entity: &str, ids: &[Uuid]) -> ApiError {
 /// Update time rules (api.md §2.5): a changed `expiresAt` must be in the future, a changed
 /// `dueAt` in the future or null.
 fn changed_times(existing: &Dialog, dto: &CreateDialog, now: Timestamp) -> Result<(), ApiError> {
-    let mut errors = BTreeMap::new();
+    let mut errors = crate::problem::FieldErrors::new();
     if dto.due_at != existing.due_at && dto.due_at.is_some_and(|d| d <= now) {
         errors.insert(
             "DueAt".to_owned(),
@@ -248,8 +184,8 @@ pub async fn update(
     dialog.external_reference = dto.external_reference.clone();
     dialog.due_at = dto.due_at;
     dialog.expires_at = dto.expires_at;
-    dialog.process = dto.process.clone();
-    dialog.preceding_process = dto.preceding_process.clone();
+    dialog.process = mapping::uri_value(&dto.process);
+    dialog.preceding_process = mapping::uri_value(&dto.preceding_process);
     dialog.is_api_only = dto.is_api_only.unwrap_or(false);
     dialog.status = mapping::status(dto.status);
     dialog.content = mapping::content(&dto.content);
@@ -292,9 +228,15 @@ pub async fn update(
         if content_changed {
             dialog.content_updated_at = now;
         }
-        // A non-silent update moves the dialog out of Bin/Archive (api.md §4.8).
-        if dialog.end_user_context.primary_label() != SystemLabel::Default {
-            dialog.end_user_context.set_primary(SystemLabel::Default);
+        // A non-silent update moves the dialog out of Bin/Archive (api.md §4.8), logged as a
+        // `remove` by the service owner without id or name, as the real service's
+        // `SystemLabelAdder` and `LabelAssignmentLogActorFactory` write it.
+        let service_owner = Actor {
+            actor_type: ActorType::ServiceOwner,
+            actor_name: None,
+            actor_id: None,
+        };
+        if system_labels::restore_default(&mut dialog.end_user_context, &service_owner, now) {
             dialog.end_user_context.revision = Uuid::new_v4();
         }
     }

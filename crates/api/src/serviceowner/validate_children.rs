@@ -77,7 +77,7 @@ fn actor(errors: &mut Errors, path: &str, actor: &Actor) {
     if id.is_some_and(|id| !is_valid_party(id)) {
         errors.add(
             format!("{path}.actorId"),
-            "'ActorId' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', 'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', or 'urn:altinn:person:legacy-selfidentified:{username}'with valid values, respectively.",
+            "'ActorId' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', 'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.",
         );
     }
 }

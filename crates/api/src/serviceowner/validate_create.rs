@@ -90,28 +90,40 @@ pub fn in_past(
     }
 }
 
-/// `Uri.IsWellFormedUriString(value, UriKind.RelativeOrAbsolute)`, approximated: no spaces or
-/// control characters, no backslashes, and an absolute URI has a valid scheme.
+/// `Uri.IsWellFormedUriString(value, UriKind.RelativeOrAbsolute)`, approximated: no spaces,
+/// control characters, backslashes or other characters .NET wants escaped (`|`, `"`, `<`,
+/// `>`, `{`, `}`, `^`, `` ` ``), and an absolute URI has a valid scheme.
 pub fn is_well_formed_uri(value: &str) -> bool {
     if value.is_empty()
         || value
             .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+            .any(|c| c.is_whitespace() || c.is_control() || "\\|\"<>{}^`".contains(c))
     {
         return false;
     }
     match value.split_once(':') {
-        Some((scheme, _)) if !scheme.contains('/') => {
-            scheme
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        }
+        Some((scheme, _)) if !scheme.contains('/') => is_scheme(scheme),
         _ => true,
     }
+}
+
+fn is_scheme(scheme: &str) -> bool {
+    scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// The absolute-URI rule of `process` and `precedingProcess` (and the searches' `process`
+/// filter): well formed and with a scheme (`urn:…`, `https://…`).
+pub fn is_absolute_uri(value: &str) -> bool {
+    is_well_formed_uri(value)
+        && value
+            .split_once(':')
+            .is_some_and(|(scheme, rest)| is_scheme(scheme) && !rest.is_empty())
 }
 
 /// DP's party identifiers for a dialog: person, organisation, legacy self-identified user or
@@ -135,7 +147,7 @@ pub fn is_valid_party(value: &str) -> bool {
 }
 
 const PARTY_MESSAGE: &str = "'Party' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
-'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', or 'urn:altinn:person:legacy-selfidentified:{username}'with valid values, respectively.";
+'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.";
 
 /// FluentValidation's `UniqueBy`: "Can not contain duplicate items: [a,b]." (null keys ignored).
 pub fn unique_by<K: std::hash::Hash + Eq + Clone + std::fmt::Display>(
@@ -347,12 +359,18 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
             dto.preceding_process.as_deref(),
         ),
     ] {
-        if value.is_some_and(|v| !is_well_formed_uri(v)) {
+        // An empty string is "no value" (the real service accepts `""` on create).
+        if value.is_some_and(|v| !v.is_empty() && !is_absolute_uri(v)) {
             errors.add(path, format!("'{name}' is not a well-formatted URI."));
         }
         errors.max_length(path, name, value, DEFAULT_MAX_URI_LENGTH);
     }
-    if dto.preceding_process.is_some() && dto.process.as_deref().is_none_or(str::is_empty) {
+    if dto
+        .preceding_process
+        .as_deref()
+        .is_some_and(|p| !p.is_empty())
+        && dto.process.as_deref().is_none_or(str::is_empty)
+    {
         errors.add(
             "dto.process",
             "Process must not be empty when PrecedingProcess is set.",

@@ -4,9 +4,7 @@
 //! in messages are the raw member names (`'Progress'`), as DP configures
 //! `DisplayNameResolver = member.Name`; lengths count UTF-16 code units, as .NET strings do.
 
-use std::collections::BTreeMap;
-
-use crate::problem::ApiError;
+use crate::problem::{ApiError, FieldErrors};
 
 /// The length .NET reports for a string: UTF-16 code units.
 pub fn dotnet_length(value: &str) -> usize {
@@ -15,7 +13,7 @@ pub fn dotnet_length(value: &str) -> usize {
 
 /// Collected errors, keyed by property path.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Errors(BTreeMap<String, Vec<String>>);
+pub struct Errors(FieldErrors);
 
 impl Errors {
     pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {

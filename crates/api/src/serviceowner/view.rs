@@ -81,8 +81,16 @@ fn end_user_context(dialog: &Dialog) -> Value {
 fn service_owner_context(dialog: &Dialog) -> Value {
     json!({
         "revision": dialog.service_owner_context.revision,
-        "serviceOwnerLabels": values(&dialog.service_owner_context.service_owner_labels),
+        "serviceOwnerLabels": service_owner_labels(dialog),
     })
+}
+
+/// Service-owner labels in order of value, as the real service returns them (its queries
+/// order the labels by `Value`).
+pub fn service_owner_labels(dialog: &Dialog) -> Value {
+    let mut labels: Vec<String> = dialog.service_owner_context.service_owner_labels.clone();
+    labels.sort();
+    values(&labels)
 }
 
 /// Fields every dialog view shares.
@@ -99,7 +107,8 @@ fn common(dialog: &Dialog, current_end_user: Option<&str>) -> Map<String, Value>
     put("serviceResource", to_value(&dialog.service_resource));
     put(
         "serviceResourceType",
-        to_value(&dialog.service_resource_type),
+        // Lower case as the real service returns it, also for dialogs stored before.
+        Value::String(dialog.service_resource_type.to_lowercase()),
     );
     put("party", to_value(&dialog.party));
     put("progress", to_value(&dialog.progress));
@@ -225,7 +234,7 @@ pub fn seen_log(entry: &SeenLog) -> Value {
     to_value(entry)
 }
 
-/// `isAuthorized` on GUI/API actions and transmissions for the end user a service owner reads
+/// `isAuthorized` on GUI/API actions, transmissions and the main content reference for the end user a service owner reads
 /// on behalf of (api.md §6); URLs stay as they are.
 pub fn flag_authorized(
     body: &mut Value,
@@ -240,6 +249,14 @@ pub fn flag_authorized(
             );
             action["isAuthorized"] = Value::Bool(authorized);
         }
+    }
+    // `IsAuthorized is evaluated only when you use the EndUserId query-parameter` (contract).
+    if let Some(reference) = body
+        .get_mut("content")
+        .and_then(|c| c.get_mut("mainContentReference"))
+        .filter(|r| r.is_object())
+    {
+        reference["isAuthorized"] = Value::Bool(access.read_main());
     }
     for (value, transmission) in body["transmissions"]
         .as_array_mut()

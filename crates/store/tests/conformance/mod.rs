@@ -30,7 +30,7 @@ pub fn dialog(org: &str, title: &str, minutes: i64) -> Dialog {
         revision: Uuid::new_v4(),
         org: org.into(),
         service_resource: format!("urn:altinn:resource:{org}-resource"),
-        service_resource_type: "GenericAccessResource".into(),
+        service_resource_type: "genericaccessresource".into(),
         party: "urn:altinn:organization:identifier-no:310923044".into(),
         idempotent_key: None,
         progress: None,
