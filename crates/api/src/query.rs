@@ -1,5 +1,6 @@
 //! Query strings as the real service reads them: names case-insensitive, arrays as repeated
-//! keys (api.md §0). Values that do not parse give 400 naming the parameter.
+//! keys (api.md §0). Values that do not parse give 400 naming the parameter; an empty value
+//! of a typed parameter (`?dueAfter=`) is one of them, as in the real service's binding.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -43,7 +44,7 @@ impl Query {
 
     pub fn bool(&self, name: &str, display: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name) {
-            None | Some("") => Ok(None),
+            None => Ok(None),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
             Some(v) => Err(invalid(display, v)),
@@ -59,7 +60,8 @@ impl Query {
 
     pub fn timestamp(&self, name: &str) -> Result<Option<Timestamp>, ApiError> {
         match self.get(name) {
-            None | Some("") => Ok(None),
+            None => Ok(None),
+            Some("") => Err(invalid(name, "")),
             Some(v) => Timestamp::parse(v)
                 .map(Some)
                 .map_err(|e| ApiError::validation(name, e.to_string())),

@@ -82,8 +82,13 @@ impl<'a> Binder<'a> {
 
     /// A datetime with an explicit offset (api.md §0). `Query::timestamp` is not used: its
     /// message is the bare value.
+    /// An empty value (`?dueAfter=`) does not convert either.
     pub fn timestamp(&mut self, name: &str) -> Option<Timestamp> {
-        let value = self.query.get(name).filter(|v| !v.is_empty())?;
+        let value = self.query.get(name)?;
+        if value.is_empty() {
+            merge(&mut self.errors, invalid(name, value));
+            return None;
+        }
         Timestamp::parse(value)
             .map_err(|e| self.errors.add(name, e.to_string()))
             .ok()
@@ -140,7 +145,7 @@ impl<'a> Binder<'a> {
     }
 
     fn limit(&mut self) -> i64 {
-        match self.query.get("limit").filter(|v| !v.is_empty()) {
+        match self.query.get("limit") {
             None => DEFAULT_LIMIT,
             Some(v) => v.trim().parse::<i64>().unwrap_or_else(|_| {
                 merge(&mut self.errors, invalid("limit", v));

@@ -424,7 +424,7 @@ async fn system_labels_are_set_for_an_end_user_singly_and_in_bulk() {
             .status,
         400
     );
-    // Acting for a person who may not list the dialog is a 404, as for the end-user API.
+    // Acting for a person who may not list the dialog is a 403 naming it (issue 10 item 4).
     let stranger = format!(
         "/api/v1/serviceowner/dialogs/{first}/endusercontext/systemlabels?enduserId=urn:altinn:person:identifier-no:08895699684"
     );
@@ -437,7 +437,7 @@ async fn system_labels_are_set_for_an_end_user_singly_and_in_bulk() {
             &[],
         )
         .await;
-    assert_eq!(answer.status, 404, "{}", answer.text);
+    assert_eq!(answer.status, 403, "{}", answer.text);
     let stranger_bulk = "/api/v1/serviceowner/dialogs/endusercontext/systemlabels/actions/bulkset?enduserId=urn:altinn:person:identifier-no:08895699684";
     let answer = server
         .send_json(
@@ -448,7 +448,7 @@ async fn system_labels_are_set_for_an_end_user_singly_and_in_bulk() {
             &[],
         )
         .await;
-    assert_eq!(answer.status, 404, "{}", answer.text);
+    assert_eq!(answer.status, 403, "{}", answer.text);
     let neither = format!("/api/v1/serviceowner/dialogs/{first}/endusercontext/systemlabels");
     assert_eq!(
         server

@@ -90,7 +90,13 @@ fn top_level_cases() -> Vec<Case> {
             Exact("'Process' is not a well-formatted URI.")),
         bad("process over 1023", |b| b["process"] = json!(long_url(1024)), 400, "dto.process",
             Exact("The length of 'Process' must be 1023 characters or fewer. You entered 1024 characters.")),
-        ok("process relative", |b| b["process"] = json!("processes/1")),
+        // The absolute-URI rule (issue 10 item 3): a relative reference or a character that
+        // needs escaping is refused; "" is no value.
+        bad("process relative", |b| b["process"] = json!("processes/1"), 400, "dto.process",
+            Exact("'Process' is not a well-formatted URI.")),
+        bad("process with a bar", |b| b["process"] = json!("inval|d"), 400, "dto.process",
+            Exact("'Process' is not a well-formatted URI.")),
+        ok("process empty", |b| b["process"] = json!("")),
         bad("precedingProcess without process", |b| b["precedingProcess"] = json!("urn:ttd:process:0"), 400,
             "dto.process", Exact("Process must not be empty when PrecedingProcess is set.")),
         bad("precedingProcess not a URI", |b| { b["process"] = json!("urn:ttd:p:1"); b["precedingProcess"] = json!("a b"); },

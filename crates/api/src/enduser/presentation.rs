@@ -32,11 +32,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AcceptedLanguages {
 }
 
 /// Why an `Accept-Language` header is refused, in the wording of the real service's header
-/// binding (FastEndpoints) for its `AcceptedLanguages` parameter.
+/// binding (FastEndpoints' `RequestBinder` when `AcceptedLanguages.TryParse` fails).
 fn malformed_accept_language(header: &str) -> crate::problem::ApiError {
     crate::problem::ApiError::validation(
         "Accept-Language",
-        format!("Value [{header}] is not valid for a [AcceptedLanguages] property!"),
+        format!("Unable to bind header value [{header}] to a [AcceptedLanguages] property!"),
     )
 }
 

@@ -224,7 +224,7 @@ pub async fn list_transmissions(
     // Newest first, as the real service's service-owner transmission list
     // (`SearchTransmissionQuery` orders by `CreatedAt` descending).
     let mut transmissions: Vec<_> = dialog.transmissions.iter().collect();
-    transmissions.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    transmissions.sort_by_key(|t| std::cmp::Reverse(t.created_at));
     let items: Vec<Value> = transmissions
         .into_iter()
         .map(|t| view::transmission(&dialog, t, false))

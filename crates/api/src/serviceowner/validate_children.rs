@@ -61,6 +61,12 @@ fn authorization_attribute(errors: &mut Errors, path: &str, value: Option<&str>)
     }
 }
 
+fn is_system_user(id: &str) -> bool {
+    id.get(..27)
+        .is_some_and(|p| p.eq_ignore_ascii_case("urn:altinn:systemuser:uuid:"))
+        && uuid::Uuid::parse_str(&id[27..]).is_ok()
+}
+
 /// `ActorValidator`.
 fn actor(errors: &mut Errors, path: &str, actor: &Actor) {
     let service_owner = actor.actor_type == Some(ActorType::ServiceOwner);
@@ -74,7 +80,9 @@ fn actor(errors: &mut Errors, path: &str, actor: &Actor) {
             "If 'ActorType' is 'ServiceOwner', both 'ActorId' and 'ActorName' must be null. For any other value of 'ActorType', 'ActorId' or 'ActorName' must be set, but not both simultaneously.",
         );
     }
-    if id.is_some_and(|id| !is_valid_party(id)) {
+    // A system user may act too: the real service names it through Register like a party
+    // (its `PopulateActorNameInterceptor` looks up `urn:altinn:systemuser:uuid:…`).
+    if id.is_some_and(|id| !is_valid_party(id) && !is_system_user(id)) {
         errors.add(
             format!("{path}.actorId"),
             "'ActorId' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', 'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.",
