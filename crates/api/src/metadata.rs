@@ -6,8 +6,6 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use dp_domain::enums::DeletedFilter;
-use dp_store::DialogQuery;
 use serde_json::{Value, json};
 
 use crate::problem::ApiError;
@@ -84,13 +82,7 @@ pub async fn service_resources(
         .run(move |store| {
             let mut referenced = Vec::new();
             for resource in candidates {
-                let query = DialogQuery {
-                    service_resources: vec![resource.clone()],
-                    deleted: Some(DeletedFilter::Include),
-                    limit: 1,
-                    ..DialogQuery::default()
-                };
-                if !store.search_dialogs(&query)?.is_empty() {
+                if crate::enduser::parties::is_referenced(store, None, &resource)? {
                     referenced.push(resource);
                 }
             }

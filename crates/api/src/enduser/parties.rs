@@ -369,6 +369,23 @@ pub fn resource_item(registry: &Registry, resource: &str, languages: &[String]) 
     })
 }
 
+/// Whether some dialog, deleted ones included, uses `resource` (on `party` when given): one
+/// indexed probe.
+pub(crate) fn is_referenced(
+    store: &dyn dp_store::DialogStore,
+    party: Option<String>,
+    resource: &str,
+) -> Result<bool, dp_store::StoreError> {
+    let query = DialogQuery {
+        parties: party.into_iter().collect(),
+        service_resources: vec![resource.to_owned()],
+        deleted: Some(DeletedFilter::Include),
+        limit: 1,
+        ..DialogQuery::default()
+    };
+    Ok(!store.search_dialogs(&query)?.is_empty())
+}
+
 /// The `party` values of the query, blank ones included (a blank filter is an invalid one, not
 /// an absent one: DP's `SearchAuthorizedServiceResourcesQueryValidator`).
 fn party_filter(raw: Option<&str>) -> Option<Vec<String>> {
@@ -432,14 +449,7 @@ pub async fn service_resources(
                 if referenced.contains(&resource) {
                     continue;
                 }
-                let query = DialogQuery {
-                    parties: vec![party],
-                    service_resources: vec![resource.clone()],
-                    deleted: Some(DeletedFilter::Include),
-                    limit: 1,
-                    ..DialogQuery::default()
-                };
-                if !store.search_dialogs(&query)?.is_empty() {
+                if is_referenced(store, Some(party), &resource)? {
                     referenced.insert(resource);
                 }
             }
