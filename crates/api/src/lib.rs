@@ -2,6 +2,7 @@
 //! the one error type that becomes a ProblemDetails response.
 
 pub mod auth;
+pub mod docs;
 pub mod enduser;
 pub mod json;
 pub mod metadata;

@@ -287,6 +287,11 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         .route("/health/deep", get(deep_health))
         .merge(dp_api::router::<AppState>())
         .merge(dp_api::wellknown::router::<AppState>())
+        // Swagger UI at /swagger over /swagger/v1/swagger.json, and the landing page at /.
+        .merge(dp_api::docs::router::<AppState>(
+            config.public_url(),
+            config.local_mode(),
+        ))
         .with_state(state);
     if let (Some(altinn), Some(generator)) = (&altinn, &generator) {
         router = router
