@@ -5,6 +5,9 @@
 //! property of the DTO therefore exists, `null` where unset, so `replace /progress` works on
 //! a dialog without progress; a member the DTO does not have cannot be patched in.
 //!
+//! A patch has at most [`MAX_PATCH_OPERATIONS`] operations and may not grow the document past
+//! the request body limit (issue 11: a self-`copy` doubles the document per operation).
+//!
 //! The shape comes from the contract's `V1ServiceOwnerDialogsCommandsUpdate_Dialog` schema and
 //! the schemas it refers to, so it cannot drift from the PUT body.
 
@@ -17,6 +20,59 @@ use crate::problem::ApiError;
 
 /// The PUT body's schema.
 const UPDATE_SCHEMA: &str = "V1ServiceOwnerDialogsCommandsUpdate_Dialog";
+
+/// At most this many operations in one patch (OWASP API4:2023: a `copy` of the document into
+/// itself doubles it, so the count and the size below bound what one request can build).
+pub const MAX_PATCH_OPERATIONS: usize = 100;
+
+/// The patched document may not outgrow what a PUT body may be: the 20 000 000-byte request
+/// body limit.
+pub const MAX_PATCHED_DOCUMENT_BYTES: usize = 20_000_000;
+
+/// About how many bytes `value` takes as JSON, counted without serializing it.
+fn json_size(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|v| json_size(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() + 4 + json_size(v))
+                .sum::<usize>()
+        }
+    }
+}
+
+/// How much an operation can grow the document: the size of the value it adds, or of the
+/// member it copies (`move`, `remove` and `test` add nothing).
+fn growth(document: &Value, operation: &json_patch::PatchOperation) -> usize {
+    use json_patch::PatchOperation::{Add, Copy, Replace};
+    match operation {
+        Add(op) => json_size(&op.value),
+        Replace(op) => json_size(&op.value),
+        Copy(op) => document.pointer(op.from.as_str()).map_or(0, json_size),
+        _ => 0,
+    }
+}
+
+/// Applies the operations one by one, refusing the patch as soon as the document could pass
+/// [`MAX_PATCHED_DOCUMENT_BYTES`], so memory stays within a small multiple of that limit.
+fn apply_bounded(document: &mut Value, patch: &json_patch::Patch) -> Result<(), ApiError> {
+    let mut size = json_size(document);
+    for operation in &patch.0 {
+        size += growth(document, operation);
+        if size > MAX_PATCHED_DOCUMENT_BYTES {
+            return Err(patch_error(format!(
+                "The patched document would exceed {MAX_PATCHED_DOCUMENT_BYTES} bytes, the request body limit."
+            )));
+        }
+        json_patch::patch(document, std::slice::from_ref(operation))
+            .map_err(|e| patch_error(e.to_string()))?;
+    }
+    Ok(())
+}
 
 fn patch_error(message: impl Into<String>) -> ApiError {
     ApiError::validation("patchDocument", message)
@@ -114,6 +170,12 @@ pub fn apply_patch(document: &mut Value, mut operations: Value) -> Result<(), Ap
             "The patch document must be a JSON array of operations.",
         ));
     };
+    if list.len() > MAX_PATCH_OPERATIONS {
+        return Err(patch_error(format!(
+            "The patch document has {} operations; at most {MAX_PATCH_OPERATIONS} are allowed.",
+            list.len()
+        )));
+    }
     for operation in list.iter_mut() {
         for field in ["path", "from"] {
             if let Some(path) = operation.get(field).and_then(Value::as_str) {
@@ -124,7 +186,7 @@ pub fn apply_patch(document: &mut Value, mut operations: Value) -> Result<(), Ap
     }
     let patch: json_patch::Patch = serde_json::from_value(operations)
         .map_err(|e| patch_error(format!("Invalid patch document: {e}")))?;
-    json_patch::patch(document, &patch).map_err(|e| patch_error(e.to_string()))?;
+    apply_bounded(document, &patch)?;
     normalize_property_names(document);
     let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{UPDATE_SCHEMA}") });
     if let Some(pointer) = unknown_member(document, &schema, "") {
@@ -174,6 +236,21 @@ mod tests {
             document["content"]["title"]["value"][0]["value"],
             json!("Hei")
         );
+    }
+
+    #[test]
+    fn self_copies_and_long_patches_are_refused() {
+        let mut document = document();
+        let bomb: Vec<Value> = (0..60)
+            .map(|_| json!({ "op": "copy", "from": "", "path": "/attachments/-" }))
+            .collect();
+        let error = apply_patch(&mut document, Value::Array(bomb)).expect_err("refused");
+        assert!(format!("{error:?}").contains("20000000 bytes"), "{error:?}");
+        let long: Vec<Value> = (0..=MAX_PATCH_OPERATIONS)
+            .map(|_| json!({ "op": "test", "path": "/progress", "value": null }))
+            .collect();
+        let error = apply_patch(&mut document, Value::Array(long)).expect_err("refused");
+        assert!(format!("{error:?}").contains("at most 100"), "{error:?}");
     }
 
     #[test]
