@@ -21,14 +21,10 @@
 //! `openid`, which ID-porten requires. Swagger UI is initialised (`initOAuth`) with client id
 //! [`SWAGGER_CLIENT_ID`], the scopes `openid digdir:dialogporten` and
 //! `usePkceWithAuthorizationCodeGrant`, and returns to `{public_url}/swagger/oauth2-redirect.html`.
-//! ID-porten only knows registered clients and compares redirect URIs exactly, so the client
-//! must be registered once per data directory (a public client: PKCE, no secret):
-//!
-//! ```text
-//! dialogporten clients add --kind idporten --client-id swagger --org 991825827 \
-//!   --name "Swagger UI" --scopes "openid digdir:dialogporten" --auth-method none \
-//!   --redirect-uri {public_url}/swagger/oauth2-redirect.html
-//! ```
+//! ID-porten only knows registered clients and compares redirect URIs exactly, so the server
+//! registers this public client (PKCE, no secret) with that redirect URI when it starts in local
+//! mode (`ensure_swagger_client` in the binary's `server.rs`); Swagger UI must be opened at the
+//! public URL for the redirect page to reach it.
 //!
 //! Then "Authorize" → `idporten (OAuth2, authorizationCode)` logs a person in through the
 //! embedded ID-porten, and the end-user operations carry the token. The service-owner
@@ -281,12 +277,11 @@ fn landing_page(public_url: &str, local_mode: bool) -> String {
         ));
         body.push_str(&format!(
             "  <section aria-labelledby=\"login\">\n    <h2 id=\"login\">Logging in from Swagger UI</h2>\n    \
-             <p>Register Swagger UI as a public ID-porten client once, then use \
-             <em>Authorize</em> → <code>idporten</code>:</p>\n    \
-             <pre><code>dialogporten clients add --kind idporten --client-id {SWAGGER_CLIENT_ID} --org 991825827 \\\n  \
-             --name \"Swagger UI\" --scopes \"openid digdir:dialogporten\" --auth-method none \\\n  \
-             --redirect-uri {redirect}</code></pre>\n  </section>\n",
-            redirect = escape(&format!("{public_url}{OAUTH2_REDIRECT_PATH}")),
+             <p>In <a href=\"{swagger}\">Swagger UI</a>, <em>Authorize</em> → <code>idporten</code> \
+             logs a person in through the embedded ID-porten (the public client \
+             <code>{SWAGGER_CLIENT_ID}</code>, PKCE). Service-owner operations take a token from \
+             the generator above in the <code>maskinporten</code> field.</p>\n  </section>\n",
+            swagger = escape(&format!("{public_url}/swagger/")),
         ));
     }
     body.push_str(&section(

@@ -11,8 +11,8 @@ use dp_api::{AuthState, DialogState};
 use dp_auth::{DialogTokenIssuer, KeySource, Scheme, TokenVerifier, TrustedIssuer};
 use dp_authz::Registry;
 use dp_idp::{
-    AltinnIssuer, ClientRegistry, IdportenIssuer, MaskinportenIssuer, SigningKey,
-    TestTokenGenerator, TokenExchange,
+    AltinnIssuer, ClientKind, ClientRegistry, IdportenIssuer, MaskinportenIssuer, OAuthClient,
+    SigningKey, TestTokenGenerator, TokenExchange,
 };
 use dp_store::SqliteStore;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -178,6 +178,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let clients = Arc::new(
             ClientRegistry::open(&config.data_dir).context("opening the OAuth client list")?,
         );
+        ensure_swagger_client(&clients, &config.public_url())?;
         let maskinporten = Arc::new(
             MaskinportenIssuer::new(
                 config.public_url(),
@@ -438,3 +439,40 @@ pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Serv
         tracing::info!("test-token generator at {public_url}/testtools/api/ ({credentials})");
     }
 }
+
+/// The public ID-porten client the Swagger UI at `/swagger` logs in with (PKCE, no secret;
+/// `dp_api::docs`), registered in local mode so "Authorize" works on a fresh data directory.
+/// Its redirect URI follows the public URL; a client of that id that the user changed is kept.
+fn ensure_swagger_client(clients: &ClientRegistry, public_url: &str) -> anyhow::Result<()> {
+    let redirect = format!(
+        "{}{}",
+        public_url.trim_end_matches('/'),
+        dp_api::docs::OAUTH2_REDIRECT_PATH
+    );
+    match clients.get(dp_api::docs::SWAGGER_CLIENT_ID) {
+        Some(existing) if existing.redirect_uris.contains(&redirect) => Ok(()),
+        Some(mut existing) if existing.name == SWAGGER_CLIENT_NAME => {
+            existing.redirect_uris = vec![redirect];
+            clients
+                .update(existing)
+                .context("updating the Swagger UI client")
+        }
+        Some(_) => Ok(()),
+        None => clients
+            .add(OAuthClient {
+                client_id: dp_api::docs::SWAGGER_CLIENT_ID.to_owned(),
+                kind: ClientKind::Idporten,
+                org_number: "991825827".to_owned(),
+                name: SWAGGER_CLIENT_NAME.to_owned(),
+                scopes: vec!["openid".to_owned(), "digdir:dialogporten".to_owned()],
+                jwks: None,
+                redirect_uris: vec![redirect],
+                post_logout_redirect_uris: Vec::new(),
+                token_endpoint_auth_method: "none".to_owned(),
+                secret_sha256: None,
+            })
+            .context("registering the Swagger UI client"),
+    }
+}
+
+const SWAGGER_CLIENT_NAME: &str = "Swagger UI";

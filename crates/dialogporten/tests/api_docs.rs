@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use dp_idp::ClientRegistry;
 use fantoccini::{Client, ClientBuilder, Locator};
-use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer, client};
+use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -356,12 +357,17 @@ async fn swagger_ui_renders_in_chromium_and_logs_in_through_the_embedded_idporte
         return;
     }
     let server = IdpServer::start().await;
-    // What a user does once per data directory (see dp_api::docs): Swagger UI as a public
-    // ID-porten client (PKCE, no secret) returning to its redirect page.
-    let mut swagger = client(dp_api::docs::SWAGGER_CLIENT_ID, "none", None, None);
-    swagger.redirect_uris = vec![format!("{}/swagger/oauth2-redirect.html", server.url)];
-    swagger.post_logout_redirect_uris = Vec::new();
-    server.register(swagger);
+    // The server registers Swagger UI as a public ID-porten client (PKCE, no secret) returning
+    // to its redirect page at the public URL, so "Authorize" works on a fresh data directory.
+    let registered = ClientRegistry::open(server.data_dir())
+        .unwrap()
+        .get(dp_api::docs::SWAGGER_CLIENT_ID)
+        .expect("the swagger client is registered at startup");
+    assert_eq!(registered.token_endpoint_auth_method, "none");
+    assert_eq!(
+        registered.redirect_uris,
+        [format!("{}/swagger/oauth2-redirect.html", server.url)]
+    );
 
     let (_driver, driver_url) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
