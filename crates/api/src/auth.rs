@@ -61,7 +61,8 @@ pub type NotificationConditionCheck = Authorized<NotificationConditionCheckPolic
 pub type Testing = Authorized<TestingPolicy>;
 
 /// The bearer token of the request. Like DP's `JwtSchemeSelectorMiddleware`, the value after
-/// the last space of the `Authorization` header is the token.
+/// the last space of the `Authorization` header is the token. Several `Authorization` headers
+/// are refused before this ([`single_authorization`]): which one counts would be a guess.
 fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
@@ -69,6 +70,18 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
         return None;
     }
     rest.rsplit(' ').next().filter(|t| !t.is_empty())
+}
+
+/// RFC 9110 §5.3: `Authorization` is not a list-valued field, so a request that repeats it is
+/// malformed: 400 naming the header, never "the first one wins".
+fn single_authorization(parts: &Parts) -> Result<(), ApiError> {
+    if parts.headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
+        return Err(ApiError::validation(
+            "Authorization",
+            "The request has more than one Authorization header.",
+        ));
+    }
+    Ok(())
 }
 
 /// The `enduserid` query parameter, with ASP.NET's case-insensitive key matching.
@@ -93,6 +106,7 @@ pub async fn authorize(
     parts: &Parts,
     policy: Policy,
 ) -> Result<Principal, ApiError> {
+    single_authorization(parts)?;
     let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
     let verified = state
         .verifier

@@ -1,6 +1,7 @@
 //! Bearer token verification (auth.md §6.2, anchors.md §5.2).
 //!
-//! The pipeline: size limit → split → header (`alg`, `kid` only; other header fields such as
+//! The pipeline: size limit → split → header (`alg`, `kid` only; any `crit` is refused, RFC 7515
+//! §4.1.11, since no extension is understood; other header fields such as
 //! `jku`, `x5u` or a non-standard `x5c` are ignored, never fetched) → unverified `iss` routes the
 //! token to exactly one trusted scheme → per-scheme algorithm allow-list → key lookup by `kid`
 //! (one rate-limited refresh on an unknown `kid`) → signature → `exp` required, `exp`/`nbf` with
@@ -50,6 +51,10 @@ pub enum TokenError {
     NotYetValid(i64),
     #[error("The audience is invalid")]
     InvalidAudience,
+    /// RFC 7515 §4.1.11: a JWS naming critical header parameters the recipient does not
+    /// understand is invalid; this verifier understands none.
+    #[error("The token has critical header parameters (crit) that are not understood")]
+    UnsupportedCritical,
 }
 
 /// `DateTime.ToString(CultureInfo.InvariantCulture)` as ASP.NET prints token times: `MM/dd/yyyy HH:mm:ss`.
@@ -149,6 +154,9 @@ impl TokenVerifier {
             return Err(TokenError::Malformed);
         };
         let header = decode_json_object(header)?;
+        if header.contains_key("crit") {
+            return Err(TokenError::UnsupportedCritical);
+        }
         let claims = decode_json_object(payload)?;
         let alg_name = header
             .get("alg")

@@ -62,3 +62,59 @@ async fn patch_amplification_is_refused_with_bounded_memory() {
     let answer = server.send_json("PATCH", &path, &ttd, &ok, &[]).await;
     assert_eq!(answer.status, 204, "{}", answer.text);
 }
+
+/// Item 5: a JWS with a `crit` header parameter is refused (RFC 7515 §4.1.11): this server
+/// understands no extension. The same token without `crit` passes.
+#[tokio::test]
+async fn tokens_with_critical_header_parameters_are_refused() {
+    let key = common::IssuerKey::rsa("rsa-1", jsonwebtoken::Algorithm::RS256);
+    let issuer = common::ExternalIssuer::start(vec![key.clone()]).await;
+    let well_known = issuer.well_known.clone();
+    let server = TestServer::start(move |config| {
+        config.issuers.maskinporten = Some(dp_auth::IssuerConfig::new(well_known));
+    })
+    .await;
+    let claims = issuer.service_owner_claims("digdir:dialogporten.serviceprovider");
+    let route = format!("{SO}/0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c11");
+    let plain = key.sign_with_header(&claims, json!({}));
+    let response = server.call("GET", &route, Some(&plain)).await;
+    assert_eq!(response.status(), 404, "the token without crit passes");
+    for crit in [json!(["exp"]), json!(["x-unknown"]), json!([])] {
+        let token = key.sign_with_header(&claims, json!({ "crit": crit, "x-unknown": true }));
+        let response = server.call("GET", &route, Some(&token)).await;
+        assert_eq!(response.status(), 401, "crit {crit}");
+        let challenge = common::www_authenticate(&response);
+        assert!(
+            challenge.starts_with(r#"Bearer error="invalid_token""#) && challenge.contains("crit"),
+            "{challenge}"
+        );
+    }
+}
+
+/// Item 6: several `Authorization` headers are a 400 naming the header (RFC 9110 §5.3), even
+/// when each of them alone would be accepted.
+#[tokio::test]
+async fn several_authorization_headers_are_refused() {
+    let server = TestServer::local().await;
+    let ttd = server.ttd().await;
+    let brg = server.brg().await;
+    let response = server
+        .client
+        .get(format!("{}{SO}", server.url))
+        .header("authorization", format!("Bearer {ttd}"))
+        .header("authorization", format!("Bearer {brg}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"]["Authorization"].is_array(), "{body}");
+    let response = server
+        .client
+        .get(format!("{}{SO}", server.url))
+        .header("authorization", format!("Bearer {ttd}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
