@@ -16,6 +16,7 @@ use dp_idp::{
 };
 use dp_store::SqliteStore;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use crate::config::{Config, DEFAULT_TESTTOOLS_USERS};
@@ -325,6 +326,11 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 gets the ProblemDetails shape too.
         .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
+        // No response is content-sniffed into something else (plain-text errors included).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
         // 5xx are logged where they arise (ApiError::Internal); the trace layer stays at debug.
         .layer(
             TraceLayer::new_for_http()

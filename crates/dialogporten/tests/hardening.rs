@@ -118,3 +118,45 @@ async fn several_authorization_headers_are_refused() {
         .unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// Item 13: the store and its WAL and SHM files are readable by their owner only, and every
+/// response, the exchange endpoint's plain-text errors among them, says `nosniff`.
+#[tokio::test]
+async fn store_files_are_private_and_responses_are_not_sniffed() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::local().await;
+    let ttd = server.ttd().await;
+    server
+        .create_dialog(&ttd, &minimal_dialog(TTD_RESOURCE, PARTY_ORG))
+        .await;
+    for name in [
+        "dialogporten.db",
+        "dialogporten.db-wal",
+        "dialogporten.db-shm",
+    ] {
+        let path = server.data_dir().join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name} has mode {mode:o}");
+    }
+    for (path, token) in [
+        ("/authentication/api/v1/exchange/maskinporten", None),
+        (
+            "/authentication/api/v1/exchange/maskinporten",
+            Some("not-a-token"),
+        ),
+        (SO, Some(ttd.as_str())),
+        ("/health", None),
+        ("/no-such-path", None),
+    ] {
+        let response = server.call("GET", path, token).await;
+        assert_eq!(
+            response
+                .headers()
+                .get("x-content-type-options")
+                .map(|v| v.to_str().unwrap()),
+            Some("nosniff"),
+            "{path} ({})",
+            response.status()
+        );
+    }
+}

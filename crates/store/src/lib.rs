@@ -20,4 +20,6 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the database schema is version {found}, newer than this build knows ({known})")]
     NewerSchema { found: i64, known: i64 },
+    #[error("database file: {0}")]
+    Io(String),
 }

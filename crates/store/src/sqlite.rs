@@ -205,9 +205,44 @@ fn read_rights(connection: &Connection, document: &mut RegistryDocument) -> Resu
     Ok(())
 }
 
+/// The database holds personal data: it is created readable by its owner only (0600, as the
+/// signing keys), and an existing one is narrowed to that. SQLite gives its `-wal` and `-shm`
+/// files the database file's mode (`findCreateFileMode` in its unix VFS); existing ones are
+/// narrowed too.
+fn restrict_to_owner(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| StoreError::Io(format!("creating {}: {e}", path.display())))?;
+        let mut names = vec![path.as_os_str().to_owned()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            names.push(name);
+        }
+        for name in names {
+            let file = Path::new(&name);
+            if file.exists() {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| StoreError::Io(format!("restricting {}: {e}", file.display())))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        restrict_to_owner(path)?;
         let mut connection = Connection::open(path)?;
         configure(&connection)?;
         migrate(&mut connection)?;
