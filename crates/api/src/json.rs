@@ -135,9 +135,16 @@ where
         if !json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection {
+                    axum::extract::rejection::BytesRejection::FailedToBufferBody(
+                        axum::extract::rejection::FailedToBufferBody::LengthLimitError(_),
+                    ) => ApiError::PayloadTooLarge,
+                    // The body failed while arriving: the connection's minimum data rate.
+                    _ => ApiError::RequestTimeout,
+                })?;
         parse_body(&bytes).map(Self)
     }
 }

@@ -50,6 +50,9 @@ pub enum ApiError {
     /// 413: the body is over the 20 MB limit.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 408: the body stopped arriving (slower than the minimum data rate), as Kestrel answers.
+    #[error("request timeout")]
+    RequestTimeout,
     /// 501 for an operation that is authorized but not built yet; `extensions` are added to
     /// the body.
     #[error("not found")]
@@ -268,6 +271,12 @@ impl IntoResponse for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.11",
                 "Payload too large. The maximum allowed size is 20000000 bytes.",
+                json!({}),
+            ),
+            Self::RequestTimeout => problem(
+                StatusCode::REQUEST_TIMEOUT,
+                "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.9",
+                "The request body arrived too slowly.",
                 json!({}),
             ),
             Self::NotImplemented {

@@ -38,6 +38,76 @@ pub struct Config {
     /// generated into `DIR/admin-token` (mode 0600) at the first start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_token: Option<String>,
+    /// Connection limits (`[limits]`, `DIALOGPORTEN_LIMITS__…`).
+    #[serde(default)]
+    pub limits: ConnectionLimits,
+}
+
+/// Limits on every client connection, with Kestrel's defaults (the real service runs on it):
+/// see `listener.rs`. Times in seconds (fractions allowed).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionLimits {
+    /// A request head must arrive within this (Kestrel `RequestHeadersTimeout`, 30 s).
+    pub header_read_timeout_secs: f64,
+    /// A connection with nothing in flight is closed after this long without traffic (Kestrel
+    /// `KeepAliveTimeout`, 130 s).
+    pub keep_alive_timeout_secs: f64,
+    /// A request body must average at least this many bytes per second (Kestrel
+    /// `MinRequestBodyDataRate`, 240); 0 switches the check off.
+    pub min_request_body_rate: u64,
+    /// ... counted after this grace period (5 s).
+    pub min_request_body_grace_secs: f64,
+    /// At most this many connections are served at once; unset: three quarters of the open-file
+    /// limit, at most 10 000 (Kestrel has no default cap; the file limit is the real one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout_secs: 30.0,
+            keep_alive_timeout_secs: 130.0,
+            min_request_body_rate: 240,
+            min_request_body_grace_secs: 5.0,
+            max_connections: None,
+        }
+    }
+}
+
+fn seconds(value: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(value.max(0.001)).unwrap_or(std::time::Duration::MAX)
+}
+
+impl ConnectionLimits {
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        seconds(self.header_read_timeout_secs)
+    }
+
+    pub fn keep_alive_timeout(&self) -> std::time::Duration {
+        seconds(self.keep_alive_timeout_secs)
+    }
+
+    pub fn grace(&self) -> std::time::Duration {
+        seconds(self.min_request_body_grace_secs)
+    }
+
+    /// The connection cap in force: the configured one, else from the open-file limit.
+    pub fn effective_max_connections(&self) -> usize {
+        self.max_connections
+            .unwrap_or_else(|| {
+                open_file_limit().map_or(10_000, |limit| (limit / 4 * 3).clamp(16, 10_000))
+            })
+            .max(1)
+    }
+}
+
+/// The soft limit on open files of this process (Linux `/proc/self/limits`).
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 fn default_log_format() -> String {
@@ -104,6 +174,7 @@ impl Default for Config {
             testtools: TestTools::default(),
             log_format: default_log_format(),
             admin_token: None,
+            limits: ConnectionLimits::default(),
         }
     }
 }

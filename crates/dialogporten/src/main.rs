@@ -435,12 +435,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let server = server::build(&config).await?;
     server::log_startup(&config, address, &server);
-    axum::serve(listener, server.router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        })
-        .await?;
+    dialogporten::listener::serve(listener, server.router, config.limits.clone(), async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await?;
     Ok(())
 }
 

@@ -179,7 +179,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let clients = Arc::new(
             ClientRegistry::open(&config.data_dir).context("opening the OAuth client list")?,
         );
-        ensure_swagger_client(&clients, &config.public_url())?;
+        ensure_swagger_client(&clients, config.public_url())?;
         let maskinporten = Arc::new(
             MaskinportenIssuer::new(
                 config.public_url(),
@@ -357,6 +357,15 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
 pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Server) {
     let public_url = config.public_url();
     tracing::info!("listening on {address} (public URL {public_url})");
+    let limits = &config.limits;
+    tracing::info!(
+        "connection limits: at most {} connections; request head within {} s; idle keep-alive closed after {} s; request bodies at least {} bytes/s after {} s ([limits] in the configuration)",
+        limits.effective_max_connections(),
+        limits.header_read_timeout_secs,
+        limits.keep_alive_timeout_secs,
+        limits.min_request_body_rate,
+        limits.min_request_body_grace_secs,
+    );
     let schema = server.store.schema_version().unwrap_or_default();
     tracing::info!(
         "store: SQLite at {} (schema version {schema}); signing keys in {}",

@@ -160,3 +160,141 @@ async fn store_files_are_private_and_responses_are_not_sniffed() {
         );
     }
 }
+
+mod connections {
+    //! Item 2: the connection limits, with short configured values.
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    use super::*;
+
+    async fn server_with(
+        configure: impl FnOnce(&mut dialogporten::config::ConnectionLimits),
+    ) -> TestServer {
+        TestServer::start(|config| configure(&mut config.limits)).await
+    }
+
+    async fn connect(server: &TestServer) -> TcpStream {
+        TcpStream::connect(server.url.trim_start_matches("http://"))
+            .await
+            .unwrap()
+    }
+
+    /// Reads until the peer closes; returns what came, or panics after `within`.
+    async fn closed_within(stream: &mut TcpStream, within: Duration) -> String {
+        let mut received = Vec::new();
+        let read = tokio::time::timeout(within, async {
+            let mut buffer = [0u8; 4096];
+            loop {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => received.extend_from_slice(&buffer[..n]),
+                }
+            }
+        })
+        .await;
+        assert!(
+            read.is_ok(),
+            "the connection was still open after {within:?}"
+        );
+        String::from_utf8_lossy(&received).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_slow_request_head_is_cut_off() {
+        let server = server_with(|l| {
+            l.header_read_timeout_secs = 1.0;
+            l.keep_alive_timeout_secs = 60.0;
+        })
+        .await;
+        let mut stream = connect(&server).await;
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n")
+            .await
+            .unwrap();
+        closed_within(&mut stream, Duration::from_secs(10)).await;
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_closed_before_and_between_requests() {
+        let server = server_with(|l| l.keep_alive_timeout_secs = 1.0).await;
+        let mut silent = connect(&server).await;
+        let mut used = connect(&server).await;
+        used.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = closed_within(&mut used, Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with("Healthy"), "{answer}");
+        assert_eq!(
+            closed_within(&mut silent, Duration::from_secs(10)).await,
+            ""
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_body_below_the_minimum_rate_fails() {
+        let server = server_with(|l| {
+            l.min_request_body_rate = 240;
+            l.min_request_body_grace_secs = 1.0;
+        })
+        .await;
+        let ttd = server.ttd().await;
+        let mut stream = connect(&server).await;
+        let head = format!(
+            "POST /api/v1/serviceowner/dialogs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ttd}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        // Ten bytes a second, far below 240.
+        let trickle = async {
+            for _ in 0..30 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                if stream.write_all(b"          ").await.is_err() {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(4), trickle).await;
+        let answer = closed_within(&mut stream, Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn over_the_cap_connections_are_refused_and_health_still_answers() {
+        let server = server_with(|l| l.max_connections = Some(3)).await;
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(connect(&server).await);
+        }
+        // Let the server accept the three before the next one.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut refused = connect(&server).await;
+        refused
+            .write_all(b"GET /api/v1/metadata/limits HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = closed_within(&mut refused, Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("retry-after: 1"),
+            "{answer}"
+        );
+        let mut health = connect(&server).await;
+        health
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = closed_within(&mut health, Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // A held connection is served normally.
+        held[0]
+            .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = closed_within(&mut held[0], Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+}

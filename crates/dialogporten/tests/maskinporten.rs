@@ -1209,14 +1209,22 @@ async fn the_admin_api_manages_clients_behind_the_admin_token() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 2);
+    // Two added here, and the Swagger UI client the server registers in local mode.
+    assert_eq!(list.as_array().unwrap().len(), 3);
     assert!(
         !list.to_string().contains("secret_sha256")
             && !list
                 .to_string()
                 .contains(web["client_secret"].as_str().unwrap())
     );
-    assert_eq!(list[1]["has_client_secret"], true);
+    let web_id = web["client_id"].as_str().unwrap();
+    let listed_web = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == web_id)
+        .unwrap();
+    assert_eq!(listed_web["has_client_secret"], true);
 
     // Replace, new keys, remove.
     let mut replaced = body.clone();
@@ -1306,7 +1314,10 @@ async fn a_configured_admin_token_replaces_the_generated_one() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!([]));
+    // Only the Swagger UI client the server registers in local mode.
+    let listed = response.json::<Value>().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["client_id"], "swagger");
     let response = server
         .client
         .get(&admin)
@@ -1522,7 +1533,8 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
     }
     let (_, json_list, _) = run(&["clients", "list", "--json", "--data-dir", &data]);
     let parsed: Value = serde_json::from_str(&json_list).unwrap();
-    assert_eq!(parsed.as_array().unwrap().len(), 3);
+    // Three added here, and the Swagger UI client the server registers in local mode.
+    assert_eq!(parsed.as_array().unwrap().len(), 4);
     assert!(!json_list.contains("secret_sha256"));
 
     // New keys: the old kid stops working, the new one works.

@@ -45,7 +45,12 @@ impl TestServer {
         };
         configure(&mut config);
         let server = dialogporten::build(&config).await.unwrap();
-        tokio::spawn(async move { axum::serve(listener, server.router).await.unwrap() });
+        let limits = config.limits.clone();
+        tokio::spawn(async move {
+            dialogporten::listener::serve(listener, server.router, limits, std::future::pending())
+                .await
+                .unwrap()
+        });
         Self {
             url: format!("http://{address}"),
             client: reqwest::Client::new(),
