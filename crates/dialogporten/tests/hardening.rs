@@ -298,3 +298,175 @@ mod connections {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
 }
+
+/// Item 3: every end-user route with a login below the resource's minimum authentication
+/// level: reads of the dialog and its parts and every change are refused with the real
+/// service's 403, search and lookup show the non-sensitive texts instead. A route added to
+/// `ROUTES` without an answer here fails the test.
+#[tokio::test]
+async fn every_end_user_route_refuses_or_masks_a_login_below_the_level() {
+    let server = TestServer::local().await;
+    let ttd = server.ttd().await;
+    let transmission = v7();
+    let activity = v7();
+    let id = server
+        .create_dialog(
+            &ttd,
+            &dialog_on(
+                TTD_RESOURCE,
+                PARTY_ORG,
+                json!({
+                    "content": {
+                        "title": { "value": [{ "languageCode": "nb", "value": "Hemmelig tittel" }] },
+                        "nonSensitiveTitle": { "value": [{ "languageCode": "nb", "value": "Åpen tittel" }] },
+                        "summary": { "value": [{ "languageCode": "nb", "value": "Hemmelig sammendrag" }] },
+                        "nonSensitiveSummary": { "value": [{ "languageCode": "nb", "value": "Åpent sammendrag" }] }
+                    },
+                    "transmissions": [{ "id": transmission, "type": "information",
+                        "content": { "title": { "value": [{ "languageCode": "nb", "value": "T" }] } },
+                        "sender": { "actorType": "serviceOwner" } }],
+                    "activities": [{ "id": activity, "type": "dialogOpened",
+                        "performedBy": { "actorType": "serviceOwner" } }]
+                }),
+            ),
+        )
+        .await;
+    let level3 = server.person("08844397713").await;
+    let level2 = server
+        .test_token(
+            "GetPersonalToken",
+            "env=tt02&scopes=digdir:dialogporten&pid=08844397713&authLvl=2",
+        )
+        .await;
+    let (status, _) = server
+        .get_json(&format!("/api/v1/enduser/dialogs/{id}"), &level3)
+        .await;
+    assert_eq!(status, 200);
+    let (_, seen) = server
+        .get_json(&format!("/api/v1/enduser/dialogs/{id}/seenlog"), &level3)
+        .await;
+    let seen_id = seen[0]["id"].as_str().unwrap().to_owned();
+
+    let mut checked = 0;
+    for route in dp_api::ROUTES
+        .iter()
+        .filter(|r| r.policy == dp_auth::Policy::EndUser)
+    {
+        let path = route
+            .path
+            .replace("{dialogId}", &id)
+            .replace("{transmissionId}", &transmission)
+            .replace("{activityId}", &activity)
+            .replace("{seenLogId}", &seen_id);
+        let (path, body) = match (route.method, route.path) {
+            ("GET", "/api/v1/enduser/dialogs") => (format!("{path}?party={PARTY_ORG}"), None),
+            ("GET", "/api/v1/enduser/dialoglookup") => (
+                format!("{path}?instanceRef=urn:altinn:dialog-id:{id}"),
+                None,
+            ),
+            ("PUT", _) => (path, Some(json!({ "addLabels": ["Bin"] }))),
+            ("POST", _) => (
+                path,
+                Some(json!({ "dialogs": [{ "dialogId": id }], "addLabels": ["Bin"] })),
+            ),
+            _ => (path, None),
+        };
+        let answer = server
+            .send(route.method, &path, &level2, body.as_ref(), &[])
+            .await;
+        let what = format!("{} {}", route.method, route.path);
+        match (route.method, route.path) {
+            ("GET", "/api/v1/enduser/dialogs") => {
+                assert_eq!(answer.status, 200, "{what}: {}", answer.text);
+                let item = &answer.body["items"][0];
+                assert_eq!(
+                    item["content"]["title"]["value"][0]["value"], "Åpen tittel",
+                    "{what}"
+                );
+                assert_eq!(
+                    item["content"]["summary"]["value"][0]["value"], "Åpent sammendrag",
+                    "{what}"
+                );
+            }
+            ("GET", "/api/v1/enduser/dialoglookup") => {
+                assert_eq!(answer.status, 200, "{what}: {}", answer.text);
+                assert_eq!(answer.body["title"][0]["value"], "Åpen tittel", "{what}");
+            }
+            ("GET", "/api/v1/enduser/parties" | "/api/v1/enduser/serviceresources") => {
+                assert_eq!(answer.status, 200, "{what}: {}", answer.text);
+            }
+            (_, path) if path.starts_with("/api/v1/enduser/dialogs") => {
+                assert_eq!(answer.status, 403, "{what}: {}", answer.text);
+                assert_eq!(
+                    answer.body["errors"]["Forbidden"][0], "Altinn authentication level too low.",
+                    "{what}"
+                );
+            }
+            _ => panic!("{what}: no expectation for a login below the minimum level"),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 14, "{checked} end-user routes");
+    // Nothing was changed by the refused label requests.
+    let (_, dialog) = server
+        .get_json(&format!("/api/v1/serviceowner/dialogs/{id}"), &ttd)
+        .await;
+    assert_eq!(dialog["systemLabel"], "Default");
+}
+
+/// Item 4, as the real service answers (README): an end user without rights learns that a
+/// dialog exists — 403 where it exists and is not theirs, 404 where it does not exist — on GET,
+/// system labels and lookup; the bulk operation answers both with the same 404.
+#[tokio::test]
+async fn existence_answers_follow_the_real_service() {
+    let server = TestServer::local().await;
+    let ttd = server.ttd().await;
+    let id = server
+        .create_dialog(&ttd, &minimal_dialog(TTD_RESOURCE, PARTY_ORG))
+        .await;
+    let missing = v7();
+    let stranger = server.person("08895699684").await;
+    for (dialog, status) in [(&id, 403), (&missing, 404)] {
+        let answer = server
+            .send(
+                "GET",
+                &format!("/api/v1/enduser/dialogs/{dialog}"),
+                &stranger,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(answer.status, status, "GET {}", answer.text);
+        let answer = server
+            .send_json(
+                "PUT",
+                &format!("/api/v1/enduser/dialogs/{dialog}/context/systemlabels"),
+                &stranger,
+                &json!({ "addLabels": ["Bin"] }),
+                &[],
+            )
+            .await;
+        assert_eq!(answer.status, status, "PUT labels {}", answer.text);
+        let answer = server
+            .send(
+                "GET",
+                &format!("/api/v1/enduser/dialoglookup?instanceRef=urn:altinn:dialog-id:{dialog}"),
+                &stranger,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(answer.status, status, "lookup {}", answer.text);
+        let answer = server
+            .send_json(
+                "POST",
+                "/api/v1/enduser/dialogs/context/systemlabels/actions/bulkset",
+                &stranger,
+                &json!({ "dialogs": [{ "dialogId": dialog }], "addLabels": ["Bin"] }),
+                &[],
+            )
+            .await;
+        assert_eq!(answer.status, 404, "bulk {}", answer.text);
+        assert!(answer.text.contains(dialog.as_str()), "{}", answer.text);
+    }
+}

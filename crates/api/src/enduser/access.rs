@@ -71,16 +71,23 @@ impl EndUserSubject {
         details_authorization(&embedded, &self.urn, dialog)
     }
 
-    /// 403 `Altinn authentication level too low.` below the resource's minimum (authz.md §3.7).
-    pub fn check_level(&self, state: &DialogState, dialog: &Dialog) -> Result<(), ApiError> {
-        if self.authentication_level
+    /// Whether the login is below the minimum authentication level of the dialog's resource.
+    pub fn below_level(&self, state: &DialogState, dialog: &Dialog) -> bool {
+        self.authentication_level
             < minimum_authentication_level(&state.registry, &dialog.service_resource)
-        {
-            return Err(ApiError::forbidden(
-                "Forbidden",
-                "Altinn authentication level too low.",
-            ));
+    }
+
+    /// 403 `Altinn authentication level too low.` below the resource's minimum (authz.md §3.7;
+    /// the real service's `Constants.AltinnAuthLevelTooLow`).
+    pub fn check_level(&self, state: &DialogState, dialog: &Dialog) -> Result<(), ApiError> {
+        if self.below_level(state, dialog) {
+            return Err(level_too_low());
         }
         Ok(())
     }
+}
+
+/// The real service's refusal of a login below a resource's minimum authentication level.
+pub fn level_too_low() -> ApiError {
+    ApiError::forbidden("Forbidden", "Altinn authentication level too low.")
 }

@@ -44,6 +44,9 @@ pub async fn set(
     if stored.dialog.is_deleted() {
         return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
     }
+    // A login below the resource's minimum level changes nothing (issue 11 item 3; the real
+    // service refuses its reads with the same 403).
+    subject.check_level(&state, &stored.dialog)?;
     check_revision(expected, stored.dialog.end_user_context.revision)?;
     let mut dialog = stored.dialog;
     if !relabel(&mut dialog, &request, &actor(&subject, &state)) {
@@ -71,7 +74,8 @@ pub async fn bulk_set(
         MAX_BULK,
         &performer,
         |dialog| !dialog.is_deleted() && subject.may_list(&state, dialog),
-        |_| true,
+        |dialog| !subject.below_level(&state, dialog),
+        |_| super::access::level_too_low(),
     )
     .await
 }

@@ -222,7 +222,14 @@ pub async fn dialog_lookup(
         },
         "authorizationEvidence": evidence,
     });
-    if let Some(title) = &dialog.content.title {
+    // Below the resource's minimum level the non-sensitive title stands in for the title, as
+    // the real service's `IdentifierLookupTitleResolver.ResolveEndUserTitle` does.
+    let content = &dialog.content;
+    let title = match &content.non_sensitive_title {
+        Some(non_sensitive) if subject.below_level(&state, &dialog) => Some(non_sensitive),
+        _ => content.title.as_ref(),
+    };
+    if let Some(title) = title {
         body["title"] = serde_json::to_value(&title.value).unwrap_or(Value::Null);
     }
     prune_localizations(&mut body, &languages);

@@ -18,7 +18,6 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use dp_authz::dialog_access::minimum_authentication_level;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
@@ -178,9 +177,9 @@ fn item(
         if let Some(content) = map.get_mut("content").and_then(Value::as_object_mut) {
             let non_sensitive_title = content.remove("nonSensitiveTitle");
             let non_sensitive_summary = content.remove("nonSensitiveSummary");
-            let below_minimum = subject.authentication_level
-                < minimum_authentication_level(&state.registry, &dialog.service_resource);
-            if below_minimum {
+            // Below the minimum level the non-sensitive texts stand in (the real service's
+            // `SearchDialogQuery` content selection by `HasRequiredAuthLevel`).
+            if subject.below_level(state, dialog) {
                 if let Some(title) = non_sensitive_title {
                     content.insert("title".into(), title);
                 }

@@ -305,14 +305,16 @@ pub async fn bulk_set_system_labels(
         &actor,
         |dialog| owns(&state, &caller.principal, dialog) && !dialog.is_deleted(),
         |dialog| end_user_may_list(&state, &caller.principal, &query, dialog),
+        unauthorized_dialogs,
     )
     .await
 }
 
 /// The bulk system-label operation of both APIs (api.md §4.8), all or nothing: between 1 and
 /// `max` distinct dialogs; any that is missing or that `visible` rejects makes a 404 naming every
-/// such id, then any that `authorized` rejects a 403 naming them; each given end-user-context
-/// revision must match; the changed dialogs are written in one transaction.
+/// such id, then any that `authorized` rejects the error `refusal` makes of their ids; each
+/// given end-user-context revision must match; the changed dialogs are written in one
+/// transaction.
 pub(crate) async fn bulk_relabel(
     state: &DialogState,
     request: &SystemLabelRequest,
@@ -320,6 +322,7 @@ pub(crate) async fn bulk_relabel(
     actor: &Actor,
     visible: impl Fn(&Dialog) -> bool,
     authorized: impl Fn(&Dialog) -> bool,
+    refusal: impl Fn(&[String]) -> ApiError,
 ) -> Result<Response, ApiError> {
     let entries = request.dialogs.as_deref().unwrap_or_default();
     if entries.is_empty() || entries.len() > max {
@@ -377,7 +380,7 @@ pub(crate) async fn bulk_relabel(
         .map(|(id, _)| id.to_string())
         .collect();
     if !unauthorized.is_empty() {
-        return Err(unauthorized_dialogs(&unauthorized));
+        return Err(refusal(&unauthorized));
     }
     let mut updates = Vec::new();
     for ((_, expected), (_, stored)) in wanted.iter().zip(found) {
