@@ -19,8 +19,8 @@
 //! `authorizationUrl` and `tokenUrl` point at the embedded ID-porten
 //! (`{public_url}/idporten/authorize`, `{public_url}/idporten/token`) and its scopes gain
 //! `openid`, which ID-porten requires. Swagger UI is initialised (`initOAuth`) with client id
-//! [`SWAGGER_CLIENT_ID`], the scopes `openid digdir:dialogporten` and
-//! `usePkceWithAuthorizationCodeGrant`, and returns to `{public_url}/swagger/oauth2-redirect.html`.
+//! [`SWAGGER_CLIENT_ID`], the scopes `openid digdir:dialogporten`,
+//! `usePkceWithAuthorizationCodeGrant` and a `nonce` (which ID-porten requires, as `state`), and returns to `{public_url}/swagger/oauth2-redirect.html`.
 //! ID-porten only knows registered clients and compares redirect URIs exactly, so the server
 //! registers this public client (PKCE, no secret) with that redirect URI when it starts in local
 //! mode (`ensure_swagger_client` in the binary's `server.rs`); Swagger UI must be opened at the
@@ -68,7 +68,16 @@ where
         .use_pkce_with_authorization_code_grant(true);
     if local_mode {
         scopes.insert(0, "openid".to_owned());
-        login = login.client_id(SWAGGER_CLIENT_ID);
+        // The embedded ID-porten, as the real one, requires a nonce on every authorization
+        // request; Swagger UI sends none of its own (and never checks the ID token), so the
+        // page carries one per server start.
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        login = login
+            .client_id(SWAGGER_CLIENT_ID)
+            .additional_query_string_params(std::collections::HashMap::from([(
+                "nonce".to_owned(),
+                nonce,
+            )]));
     }
     let swagger: Router<S> = SwaggerUi::new(SWAGGER_PATH)
         .external_url_unchecked(SPEC_PATH, document(public_url, local_mode))

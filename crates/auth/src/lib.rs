@@ -6,6 +6,7 @@
 //!   allow-lists, 2 s clock skew and a cache of verified tokens.
 //! - [`principal`]: claims → user type, identifiers and authentication level (§6.5).
 //! - [`policy`]: scopes and the authorization policies with their allowed user types (§6.4).
+//! - [`revocation`]: revoked tokens of the embedded issuers, consulted on every verification.
 //! - [`dialog_token`]: the Ed25519 dialog tokens Dialogporten issues and their key ring (§7).
 
 pub mod dialog_token;
@@ -13,6 +14,7 @@ pub mod issuer;
 pub mod keys;
 pub mod policy;
 pub mod principal;
+pub mod revocation;
 pub mod verifier;
 
 pub use dialog_token::{

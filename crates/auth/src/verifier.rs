@@ -5,7 +5,8 @@
 //! `jku`, `x5u` or a non-standard `x5c` are ignored, never fetched) → unverified `iss` routes the
 //! token to exactly one trusted scheme → per-scheme algorithm allow-list → key lookup by `kid`
 //! (one rate-limited refresh on an unknown `kid`) → signature → `exp` required, `exp`/`nbf` with
-//! 2 s clock skew → optional audience. Verified tokens are cached by SHA-256 until they expire.
+//! 2 s clock skew → optional audience. Verified tokens are cached by SHA-256 until they expire;
+//! a token an embedded issuer has revoked ([`crate::revocation`]) is refused, cached or not.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,9 @@ pub enum TokenError {
     /// understand is invalid; this verifier understands none.
     #[error("The token has critical header parameters (crit) that are not understood")]
     UnsupportedCritical,
+    /// Its embedded issuer revoked it (see [`crate::revocation`]).
+    #[error("The token has been revoked")]
+    Revoked,
 }
 
 /// `DateTime.ToString(CultureInfo.InvariantCulture)` as ASP.NET prints token times: `MM/dd/yyyy HH:mm:ss`.
@@ -137,11 +141,18 @@ impl TokenVerifier {
         let now = unix_now();
         if let Some(hit) = self.cache.get(&digest) {
             if now <= hit.expires_at.saturating_add(CLOCK_SKEW_SECS) {
+                // A cached token is asked about again: it may have been revoked since.
+                if crate::revocation::is_revoked(&hit.claims) {
+                    return Err(TokenError::Revoked);
+                }
                 return Ok(hit);
             }
             self.cache.invalidate(&digest);
         }
         let verified = Arc::new(self.verify_uncached(token, now).await?);
+        if crate::revocation::is_revoked(&verified.claims) {
+            return Err(TokenError::Revoked);
+        }
         self.cache.insert(digest, verified.clone());
         Ok(verified)
     }

@@ -554,7 +554,7 @@ async fn every_grant_rule_is_enforced_with_maskinporten_errors() {
         &server,
         &stranger.sign(&good()),
         "invalid_grant",
-        "No key with kid \"unknown-kid\"",
+        "No key with kid 'unknown-kid'",
     )
     .await;
     let impostor = ClientKey::new(&key.kid);
@@ -597,7 +597,7 @@ async fn every_grant_rule_is_enforced_with_maskinporten_errors() {
         &server,
         &hs256,
         "invalid_grant",
-        "Unsupported JWT algorithm \"HS256\"",
+        "Unsupported JWT algorithm 'HS256'",
     )
     .await;
     let none = format!(
@@ -609,7 +609,7 @@ async fn every_grant_rule_is_enforced_with_maskinporten_errors() {
         &server,
         &none,
         "invalid_grant",
-        "Unsupported JWT algorithm \"none\"",
+        "Unsupported JWT algorithm 'none'",
     )
     .await;
     refused(
@@ -633,7 +633,7 @@ async fn every_grant_rule_is_enforced_with_maskinporten_errors() {
         &server,
         &key.sign(&with("iss", json!("nobody"))),
         "invalid_grant",
-        "Unknown client \"nobody\"",
+        "Unknown client 'nobody'",
     )
     .await;
     refused(

@@ -4,6 +4,13 @@
 //!
 //! An unknown client or a `redirect_uri` that is not registered for it gets an error page and
 //! never a redirect; every later error is returned to the registered `redirect_uri`.
+//!
+//! As the real ID-porten, every request carries `state`, `nonce` and PKCE (S256): "PKCE, state
+//! and nonce are required" (Digdir, "Changes in the new ID-porten",
+//! <https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_new_idporten>); a request without
+//! one is refused with `invalid_request` (RFC 6749 §4.1.2.1, the error ID-porten answers for
+//! a missing required parameter). A request pushed before (RFC 9126, [`super::par`]) is used
+//! by `client_id` and `request_uri` alone.
 
 use std::sync::Arc;
 
@@ -109,7 +116,7 @@ fn parse_prompt(value: Option<&str>) -> Result<Prompt, String> {
             "login" => prompt.login = true,
             "consent" => prompt.consent = true,
             "select_account" => {}
-            other => return Err(format!("Unsupported prompt value {other:?}")),
+            other => return Err(format!("Unsupported prompt value '{other}'")),
         }
     }
     if prompt.none && values.len() > 1 {
@@ -118,86 +125,194 @@ fn parse_prompt(value: Option<&str>) -> Result<Prompt, String> {
     Ok(prompt)
 }
 
+/// A valid authorization request.
+pub(super) struct Checked {
+    client: crate::clients::OAuthClient,
+    redirect_uri: String,
+    state: Option<String>,
+    nonce: Option<String>,
+    scopes: Vec<String>,
+    code_challenge: String,
+    acr: Acr,
+    prompt: Prompt,
+    max_age: Option<i64>,
+    locale: Locale,
+    resource: Option<String>,
+}
+
+/// Why an authorization request was refused: before the client and its `redirect_uri` are
+/// known (an error page, never a redirect), or after (an error redirect).
+pub(super) enum Refusal {
+    Page(String),
+    Redirect {
+        redirect_uri: String,
+        state: Option<String>,
+        error: &'static str,
+        description: String,
+    },
+}
+
+impl Refusal {
+    /// The OAuth `error` and description, for the pushed-request endpoint's JSON answer.
+    pub(super) fn error(&self) -> (&'static str, &str) {
+        match self {
+            Self::Page(message) => ("invalid_request", message),
+            Self::Redirect {
+                error, description, ..
+            } => (error, description),
+        }
+    }
+}
+
 impl IdportenIssuer {
     fn authorize(&self, params: &Params, headers: &HeaderMap) -> Response {
         let now = now();
         self.state.prune(now);
         let locale = Locale::from_ui_locales(params.field("ui_locales"));
+        if params.one("request_uri").ok().flatten().is_some() {
+            return self.authorize_pushed(params, headers, now);
+        }
+        match self.check_request(params) {
+            Ok(checked) => self.start(checked, headers, now),
+            Err(refusal) => self.refuse(refusal, locale),
+        }
+    }
+
+    /// `client_id` and the `request_uri` of a pushed request (RFC 9126 §4): the request is
+    /// taken, once, from what was pushed; other parameters are ignored.
+    fn authorize_pushed(&self, params: &Params, headers: &HeaderMap, now: i64) -> Response {
+        let locale = Locale::from_ui_locales(params.field("ui_locales"));
         let page = |message: &str| pages::error_page(locale, StatusCode::BAD_REQUEST, message);
-        if let Some(name) = params.first_repeated(&["client_id", "redirect_uri"]) {
+        if let Some(name) = params.first_repeated(&["client_id", "request_uri"]) {
             return page(&format!("The parameter {name} is repeated."));
         }
         let Some(client_id) = params.field("client_id") else {
             return page("The request has no client_id.");
         };
+        let request_uri = params.field("request_uri").unwrap_or_default();
+        let Some(pushed) = self.state.pushed().remove(request_uri) else {
+            return page("The request_uri is unknown, was used before or has expired.");
+        };
+        if pushed.expires_at <= now {
+            return page("The request_uri has expired.");
+        }
+        if pushed.client_id != client_id {
+            return page("The request_uri was pushed by another client.");
+        }
+        let stored = Params::from_pairs(pushed.params);
+        let locale = Locale::from_ui_locales(stored.field("ui_locales"));
+        match self.check_request(&stored) {
+            Ok(checked) => self.start(checked, headers, now),
+            Err(refusal) => self.refuse(refusal, locale),
+        }
+    }
+
+    fn refuse(&self, refusal: Refusal, locale: Locale) -> Response {
+        match refusal {
+            Refusal::Page(message) => pages::error_page(locale, StatusCode::BAD_REQUEST, &message),
+            Refusal::Redirect {
+                redirect_uri,
+                state,
+                error,
+                description,
+            } => self.error_redirect(&redirect_uri, state.as_deref(), error, &description),
+        }
+    }
+
+    /// Checks an authorization request (of `/authorize`, or pushed to `/par`).
+    pub(super) fn check_request(&self, params: &Params) -> Result<Checked, Refusal> {
+        let locale = Locale::from_ui_locales(params.field("ui_locales"));
+        let page = |message: &str| Refusal::Page(message.to_owned());
+        if let Some(name) = params.first_repeated(&["client_id", "redirect_uri"]) {
+            return Err(page(&format!("The parameter {name} is repeated.")));
+        }
+        let Some(client_id) = params.field("client_id") else {
+            return Err(page("The request has no client_id."));
+        };
         let Some(client) = self.client(client_id) else {
-            return page("The client_id is not a registered ID-porten client.");
+            return Err(page("The client_id is not a registered ID-porten client."));
         };
         let Some(redirect_uri) = params.field("redirect_uri") else {
-            return page("The request has no redirect_uri.");
+            return Err(page("The request has no redirect_uri."));
         };
         if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
-            return page("The redirect_uri is not registered for this client.");
+            return Err(page("The redirect_uri is not registered for this client."));
         }
         let state = params.one("state").ok().flatten();
-        let fail = |error: &str, description: &str| {
-            self.error_redirect(redirect_uri, state, error, description)
+        let fail = |error: &'static str, description: &str| Refusal::Redirect {
+            redirect_uri: redirect_uri.to_owned(),
+            state: state.map(str::to_owned),
+            error,
+            description: description.to_owned(),
         };
         if let Some(name) = params.first_repeated(&PARAMETERS) {
-            return fail(
+            return Err(fail(
                 "invalid_request",
                 &format!("The parameter {name} is repeated"),
-            );
+            ));
         }
         if params.field("request").is_some() {
-            return fail("request_not_supported", "Request objects are not supported");
+            return Err(fail(
+                "request_not_supported",
+                "Request objects are not supported",
+            ));
         }
         if params.field("request_uri").is_some() {
-            return fail(
-                "request_uri_not_supported",
-                "Pushed authorization requests are not supported",
-            );
+            return Err(fail(
+                "invalid_request",
+                "request_uri cannot be part of a pushed authorization request",
+            ));
         }
         match params.field("response_type") {
             Some("code") => {}
-            None => return fail("invalid_request", "response_type is required"),
+            None => return Err(fail("invalid_request", "response_type is required")),
             Some(_) => {
-                return fail(
+                return Err(fail(
                     "unsupported_response_type",
                     "Only response_type=code is supported",
-                );
+                ));
             }
         }
         if !matches!(params.field("response_mode"), None | Some("query")) {
-            return fail("invalid_request", "Only response_mode=query is supported");
+            return Err(fail(
+                "invalid_request",
+                "Only response_mode=query is supported",
+            ));
         }
+        // ID-porten requires state and nonce with PKCE (module docs).
+        if state.is_none() {
+            return Err(fail("invalid_request", "state is required"));
+        }
+        let Some(nonce) = params.field("nonce") else {
+            return Err(fail("invalid_request", "nonce is required"));
+        };
         let code_challenge = match (
             params.field("code_challenge"),
             params.field("code_challenge_method"),
         ) {
             (None, _) => {
-                return fail(
+                return Err(fail(
                     "invalid_request",
                     "PKCE is required: code_challenge and code_challenge_method=S256",
-                );
+                ));
             }
             (Some(_), None | Some("plain")) => {
-                return fail(
+                return Err(fail(
                     "invalid_request",
                     "code_challenge_method must be S256; plain is not supported",
-                );
+                ));
             }
             (Some(_), Some(method)) if method != "S256" => {
-                return fail(
+                return Err(fail(
                     "invalid_request",
                     "code_challenge_method must be S256; plain is not supported",
-                );
+                ));
             }
             (Some(challenge), Some(_)) if !valid_challenge(challenge) => {
-                return fail(
+                return Err(fail(
                     "invalid_request",
                     "code_challenge must be the unpadded base64url SHA-256 of the code_verifier",
-                );
+                ));
             }
             (Some(challenge), Some(_)) => challenge.to_owned(),
         };
@@ -208,15 +323,15 @@ impl IdportenIssuer {
             }
         }
         if !scopes.iter().any(|s| s == SCOPE_OPENID) {
-            return fail("invalid_scope", "The scope must include openid");
+            return Err(fail("invalid_scope", "The scope must include openid"));
         }
         if let Some(scope) = scopes.iter().find(|s| {
             s.as_str() != SCOPE_OPENID && s.as_str() != SCOPE_PROFILE && !client.scopes.contains(*s)
         }) {
-            return fail(
+            return Err(fail(
                 "invalid_scope",
                 &format!("The client may not ask for the scope {scope}"),
-            );
+            ));
         }
         let acr = match params.field("acr_values") {
             None => Acr::Substantial,
@@ -225,28 +340,63 @@ impl IdportenIssuer {
                 match parsed.and_then(|p| p.first().copied()) {
                     Some(acr) => acr,
                     None => {
-                        return fail(
+                        return Err(fail(
                             "invalid_request",
                             "acr_values must be idporten-loa-substantial or idporten-loa-high",
-                        );
+                        ));
                     }
                 }
             }
         };
         let prompt = match parse_prompt(params.field("prompt")) {
             Ok(prompt) => prompt,
-            Err(message) => return fail("invalid_request", &message),
+            Err(message) => return Err(fail("invalid_request", &message)),
         };
         let max_age = match params.field("max_age").map(str::parse::<i64>) {
             None => None,
             Some(Ok(seconds)) if seconds >= 0 => Some(seconds),
-            Some(_) => return fail("invalid_request", "max_age must be a number of seconds"),
+            Some(_) => {
+                return Err(fail(
+                    "invalid_request",
+                    "max_age must be a number of seconds",
+                ));
+            }
         };
         let resource = params.field("resource");
         if resource.is_some_and(|r| url::Url::parse(r).is_err()) {
-            return fail("invalid_target", "resource must be an absolute URI");
+            return Err(fail("invalid_target", "resource must be an absolute URI"));
         }
 
+        Ok(Checked {
+            client,
+            redirect_uri: redirect_uri.to_owned(),
+            state: state.map(str::to_owned),
+            nonce: Some(nonce.to_owned()),
+            scopes,
+            code_challenge,
+            acr,
+            prompt,
+            max_age,
+            locale,
+            resource: resource.map(str::to_owned),
+        })
+    }
+
+    /// Starts the login of a checked request, bound to this browser.
+    fn start(&self, checked: Checked, headers: &HeaderMap, now: i64) -> Response {
+        let Checked {
+            client,
+            redirect_uri,
+            state,
+            nonce,
+            scopes,
+            code_challenge,
+            acr,
+            prompt,
+            max_age,
+            locale,
+            resource,
+        } = checked;
         let known_browser = cookie(headers, BROWSER_COOKIE);
         let browser = known_browser.clone().unwrap_or_else(random_token);
         let rid = random_token();
@@ -259,10 +409,10 @@ impl IdportenIssuer {
                 } else {
                     client.name.clone()
                 },
-                redirect_uri: redirect_uri.to_owned(),
+                redirect_uri,
                 scopes,
-                state: state.map(str::to_owned),
-                nonce: params.field("nonce").map(str::to_owned),
+                state,
+                nonce,
                 code_challenge,
                 acr,
                 prompt_none: prompt.none,
@@ -270,7 +420,7 @@ impl IdportenIssuer {
                 force_consent: prompt.consent,
                 max_age,
                 locale,
-                resource: resource.map(str::to_owned),
+                resource,
                 browser: browser.clone(),
                 csrf: random_token(),
                 expires_at: now + REQUEST_SECONDS,
@@ -293,7 +443,11 @@ impl IdportenIssuer {
         error: &str,
         description: &str,
     ) -> Response {
-        let mut pairs = vec![("error", error), ("error_description", description)];
+        let description = super::params::error_description(description);
+        let mut pairs = vec![
+            ("error", error),
+            ("error_description", description.as_str()),
+        ];
         if let Some(state) = state {
             pairs.push(("state", state));
         }
@@ -404,6 +558,7 @@ impl IdportenIssuer {
                 expires_at: now + CODE_SECONDS,
                 used: false,
                 family: None,
+                access: None,
             },
         );
         tracing::info!(

@@ -1,8 +1,15 @@
-//! Client authentication at the token endpoint (auth.md §1.3 step 5): `client_secret_basic`,
-//! `client_secret_post`, `private_key_jwt` (RFC 7523 client assertion signed with a key of the
-//! client's registered JWKS: `iss` = `sub` = client id, `aud` = the issuer, at most 120 s of
-//! lifetime, single-use `jti`) and `none` for public clients. A client must use the method it
-//! is registered with.
+//! Client authentication at the token, revocation and pushed-request endpoints (auth.md §1.3
+//! step 5): `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523 client
+//! assertion signed with a key of the client's registered JWKS: `iss` = `sub` = client id,
+//! at most 120 s of lifetime, single-use `jti`) and `none` for public clients. A client must use
+//! the method it is registered with.
+//!
+//! Strict as the real ID-porten: with `private_key_jwt` the `client_id` form parameter is
+//! required ("client_id: required", <https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_token.html>;
+//! refused with `invalid_request`), and the assertion's `aud` must be the issuer identifier
+//! only ("make sure the OIDC-provider is used as audience", ID-porten's JWT grant page,
+//! <https://docs.digdir.no/docs/idporten/oidc_old/oidc_protocol_jwtgrant.html>; RFC 7523 §3):
+//! an assertion addressed to the token endpoint URL is refused with `invalid_client`.
 
 use axum::http::HeaderMap;
 use base64::Engine;
@@ -11,8 +18,8 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 
+use super::IdportenIssuer;
 use super::params::{OAuthError, Params};
-use super::{IdportenIssuer, TOKEN_PATH};
 use crate::clients::OAuthClient;
 
 /// Signature algorithms accepted on client assertions: those of the keys a client may register
@@ -102,9 +109,11 @@ impl IdportenIssuer {
             let claims: Map<String, Value> =
                 jsonwebtoken::dangerous::insecure_decode_claims(assertion)
                     .map_err(|_| OAuthError::client("The client_assertion is not a JWT"))?;
+            if claims.get("iss").and_then(Value::as_str).is_none() {
+                return Err(OAuthError::client("The client_assertion has no iss"));
+            }
             let id = body_id
-                .or_else(|| claims.get("iss").and_then(Value::as_str))
-                .ok_or_else(|| OAuthError::client("The client_assertion has no iss"))?;
+                .ok_or_else(|| OAuthError::request("client_id is required with private_key_jwt"))?;
             (id.to_owned(), "private_key_jwt")
         } else {
             let id =
@@ -175,13 +184,19 @@ impl IdportenIssuer {
         .ok_or_else(|| invalid("no registered key has its kid"))?;
         let key = DecodingKey::from_jwk(jwk).map_err(|_| invalid("unusable registered key"))?;
         let mut validation = Validation::new(header.alg);
-        validation.set_audience(&[self.issuer.clone(), self.url(TOKEN_PATH)]);
+        // The issuer is the only valid audience (module docs); not the token endpoint URL.
+        validation.set_audience(std::slice::from_ref(&self.issuer));
         validation.set_issuer(&[&client.client_id]);
         validation.sub = Some(client.client_id.clone());
         validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
         validation.leeway = LEEWAY as u64;
         let claims = jsonwebtoken::decode::<Map<String, Value>>(assertion, &key, &validation)
-            .map_err(|e| invalid(&e.to_string()))?
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidAudience => {
+                    invalid("aud must be the issuer identifier (not the token endpoint)")
+                }
+                _ => invalid(&e.to_string()),
+            })?
             .claims;
         let exp = number(&claims, "exp").ok_or_else(|| invalid("exp is not a number"))?;
         if let Some(iat) = number(&claims, "iat") {

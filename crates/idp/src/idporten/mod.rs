@@ -8,8 +8,14 @@
 //!   bound to the browser and protected by an anti-forgery token; nb, nn, en);
 //! - [`token`] and [`client_auth`]: the token endpoint and client authentication;
 //! - [`session_end`]: userinfo and logout;
+//! - [`revoke`]: token revocation (RFC 7009) at `/idporten/revoke`;
+//! - [`par`]: pushed authorization requests (RFC 9126) at `/idporten/par`, redeemed at
+//!   `/idporten/authorize` with `client_id` and the single-use, short-lived `request_uri`;
 //! - [`state`]: requests, sessions, codes, and the consents and refresh-token families kept in
 //!   the data directory.
+//!
+//! Access tokens the issuer revokes (a reused code or refresh token, `/revoke`) are refused by
+//! the API too: the state is registered as the issuer's [`dp_auth::revocation`] list.
 //!
 //! Tokens, codes and national identity numbers never reach the log.
 
@@ -17,7 +23,9 @@ mod authorize;
 mod client_auth;
 mod interaction;
 mod pages;
-mod params;
+mod par;
+pub(crate) mod params;
+mod revoke;
 mod session_end;
 mod state;
 mod token;
@@ -48,6 +56,8 @@ pub const CONSENT_PATH: &str = "/idporten/consent";
 pub const TOKEN_PATH: &str = "/idporten/token";
 pub const USERINFO_PATH: &str = "/idporten/userinfo";
 pub const LOGOUT_PATH: &str = "/idporten/logout";
+pub const REVOKE_PATH: &str = "/idporten/revoke";
+pub const PAR_PATH: &str = "/idporten/par";
 
 pub const SCOPE_OPENID: &str = "openid";
 pub const SCOPE_PROFILE: &str = "profile";
@@ -68,6 +78,9 @@ pub const CODE_SECONDS: i64 = 120;
 pub const SESSION_SECONDS: i64 = 7200;
 /// The time a user has to finish logging in and consenting.
 pub const REQUEST_SECONDS: i64 = 1800;
+/// A pushed authorization request's `request_uri` is single-use and lives 60 s (RFC 9126 §2.2
+/// suggests 5 to 600 s; ID-porten answers `expires_in` 60).
+pub const PAR_SECONDS: i64 = 60;
 
 /// The ID-porten levels of assurance (`acr`) this provider logs in at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -149,7 +162,7 @@ pub struct IdportenIssuer {
     pub key: SigningKey,
     pub clients: Arc<ClientRegistry>,
     persons: RwLock<Option<PersonSource>>,
-    state: state::State,
+    state: Arc<state::State>,
     /// Keys the pairwise `sub`: derived from the signing key, so stable with it.
     pairwise_salt: Vec<u8>,
     own_key: Option<jsonwebtoken::DecodingKey>,
@@ -172,19 +185,23 @@ impl IdportenIssuer {
             .ok()
             .and_then(|jwk| jsonwebtoken::DecodingKey::from_jwk(&jwk).ok());
         let parsed = url::Url::parse(&public_url).ok();
+        let issuer = format!("{public_url}{BASE_PATH}");
+        let state = Arc::new(state::State::new());
+        let revocations: Arc<dyn dp_auth::revocation::RevocationList> = state.clone();
+        dp_auth::revocation::register(&issuer, &revocations);
         let prefix = parsed
             .as_ref()
             .map(|u| u.path().trim_end_matches('/').to_owned())
             .unwrap_or_default();
         Self {
-            issuer: format!("{public_url}{BASE_PATH}"),
+            issuer,
             secure_cookies: parsed.is_some_and(|u| u.scheme() == "https"),
             cookie_path: format!("{prefix}{BASE_PATH}"),
             public_url,
             key,
             clients,
             persons: RwLock::new(None),
-            state: state::State::new(),
+            state,
             pairwise_salt,
             own_key,
         }
@@ -248,6 +265,11 @@ impl IdportenIssuer {
             "token_endpoint": self.url(TOKEN_PATH),
             "userinfo_endpoint": self.url(USERINFO_PATH),
             "end_session_endpoint": self.url(LOGOUT_PATH),
+            "revocation_endpoint": self.url(REVOKE_PATH),
+            "revocation_endpoint_auth_methods_supported":
+                ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+            "pushed_authorization_request_endpoint": self.url(PAR_PATH),
+            "require_pushed_authorization_requests": false,
             "jwks_uri": self.url(JWKS_PATH),
             "scopes_supported": scopes,
             "response_types_supported": ["code"],
@@ -325,6 +347,8 @@ impl IdportenIssuer {
                 get(interaction::consent_page).post(interaction::consent_submit),
             )
             .route(TOKEN_PATH, post(token::token))
+            .route(REVOKE_PATH, post(revoke::revoke))
+            .route(PAR_PATH, post(par::push))
             .route(
                 USERINFO_PATH,
                 get(session_end::userinfo).post(session_end::userinfo),

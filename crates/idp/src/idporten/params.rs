@@ -23,6 +23,15 @@ impl Params {
         )
     }
 
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// Every pair, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The single non-empty value of `name`.
     pub fn one(&self, name: &str) -> Result<Option<&str>, Repeated> {
         let mut values = self
@@ -175,6 +184,30 @@ pub(crate) fn set_cookie(response: &mut Response, cookie: &str) {
     }
 }
 
+/// An `error_description` as RFC 6749 §5.2 (and §4.1.2.1) allows it: printable ASCII without
+/// `"` and `\` (`%x20-21 / %x23-5B / %x5D-7E`). Quotes become `'`, a backslash `/`, Norwegian
+/// letters their ASCII spelling, and anything else outside the set `?`; so a value a client
+/// sent that is echoed in a message cannot break a client library's parser.
+pub fn error_description(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push('\''),
+            '\\' => out.push('/'),
+            ' '..='~' => out.push(c),
+            'æ' => out.push_str("ae"),
+            'Æ' => out.push_str("AE"),
+            'ø' => out.push('o'),
+            'Ø' => out.push('O'),
+            'å' => out.push_str("aa"),
+            'Å' => out.push_str("AA"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            _ => out.push('?'),
+        }
+    }
+    out
+}
+
 /// An OAuth 2.0 error answer of the token or userinfo endpoint (RFC 6749 §5.2, RFC 6750 §3).
 #[derive(Debug)]
 pub(crate) struct OAuthError {
@@ -195,7 +228,7 @@ impl OAuthError {
         Self {
             status,
             error,
-            description: description.into(),
+            description: error_description(&description.into()),
             challenge: None,
         }
     }
@@ -254,6 +287,7 @@ mod tests {
             with_query("https://a.example/cb?x=1", &[("code", "c")]),
             "https://a.example/cb?x=1&code=c"
         );
+        assert_eq!(error_description("a \"b\" \\ c\nø ✓"), "a 'b' / c o ?");
         assert_eq!(
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"

@@ -18,7 +18,7 @@ use super::{IdportenIssuer, Locale, SCOPE_OPENID, SCOPE_PROFILE, pages};
 
 impl IdportenIssuer {
     /// The claims of a token this issuer signed; `exp` is checked when `current` is set.
-    fn own_claims(&self, token: &str, current: bool) -> Option<Map<String, Value>> {
+    pub(super) fn own_claims(&self, token: &str, current: bool) -> Option<Map<String, Value>> {
         let key = self.own_key.as_ref()?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[&self.issuer]);
@@ -39,7 +39,8 @@ impl IdportenIssuer {
 fn invalid_token(description: &str) -> Response {
     OAuthError::new("invalid_token", description)
         .with_challenge(format!(
-            "Bearer error=\"invalid_token\", error_description=\"{description}\""
+            "Bearer error=\"invalid_token\", error_description=\"{}\"",
+            super::params::error_description(description)
         ))
         .into_response()
 }

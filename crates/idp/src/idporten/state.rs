@@ -9,7 +9,10 @@
 //! - `idporten-refresh-tokens.json`: refresh-token families. A family is every refresh token
 //!   descending from one authorization code; it stores the SHA-256 of its live token and of
 //!   every token it rotated away (never a token itself), so a rotated token presented again is
-//!   recognised and revokes the whole family.
+//!   recognised and revokes the whole family. It also lists the `jti`s of the access tokens
+//!   issued from it, so revoking the family revokes them too; the file keeps the revoked
+//!   `jti`s until those tokens expire, and [`State`] answers the API's verifier about them
+//!   ([`dp_auth::revocation`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -92,6 +95,25 @@ pub(crate) struct Session {
     pub expires_at: i64,
 }
 
+/// An access token that was issued: its `jti` and `exp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Issued {
+    pub jti: String,
+    pub exp: i64,
+}
+
+/// A pushed authorization request (RFC 9126), keyed by its `request_uri`.
+#[derive(Debug, Clone)]
+pub(crate) struct Pushed {
+    pub client_id: String,
+    pub params: Vec<(String, String)>,
+    pub expires_at: i64,
+}
+
+/// Revoked `jti`s are remembered this long after the token's `exp` (more than any verifier's
+/// clock skew).
+const REVOKED_MARGIN: i64 = 60;
+
 /// An issued authorization code, keyed by its SHA-256.
 #[derive(Debug, Clone)]
 pub(crate) struct Code {
@@ -102,6 +124,8 @@ pub(crate) struct Code {
     pub used: bool,
     /// The refresh-token family started by redeeming it.
     pub family: Option<String>,
+    /// The access token issued by redeeming it.
+    pub access: Option<Issued>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,12 +156,41 @@ pub(crate) struct Family {
     pub retired: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
+    /// The access tokens issued from this family that have not expired yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<Issued>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct FamilyFile {
     #[serde(default)]
     families: Vec<Family>,
+    /// Revoked access tokens that have not expired yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    revoked_access: Vec<Issued>,
+}
+
+impl FamilyFile {
+    /// Revokes `family` and every unexpired access token issued from it.
+    fn revoke(&mut self, index: usize, now: i64) {
+        let Some(family) = self.families.get_mut(index) else {
+            return;
+        };
+        if family.revoked_at.is_none() {
+            family.revoked_at = Some(now);
+        }
+        let access = std::mem::take(&mut family.access);
+        self.revoked_access
+            .extend(access.into_iter().filter(|a| a.exp + REVOKED_MARGIN > now));
+    }
+
+    fn prune(&mut self, now: i64) {
+        self.families.retain(|f| f.expires_at > now);
+        for family in &mut self.families {
+            family.access.retain(|a| a.exp + REVOKED_MARGIN > now);
+        }
+        self.revoked_access.retain(|a| a.exp + REVOKED_MARGIN > now);
+    }
 }
 
 /// Why a refresh token was refused.
@@ -274,6 +327,7 @@ pub(crate) struct State {
     pub pending: Mutex<HashMap<String, Pending>>,
     pub sessions: Mutex<HashMap<String, Session>>,
     pub codes: Mutex<HashMap<String, Code>>,
+    pub pushed: Mutex<HashMap<String, Pushed>>,
     jtis: Mutex<HashMap<String, i64>>,
     consents: Mutex<Stored<ConsentFile>>,
     families: Mutex<Stored<FamilyFile>>,
@@ -285,6 +339,7 @@ impl State {
             pending: Mutex::default(),
             sessions: Mutex::default(),
             codes: Mutex::default(),
+            pushed: Mutex::default(),
             jtis: Mutex::default(),
             consents: Mutex::new(Stored::memory()),
             families: Mutex::new(Stored::memory()),
@@ -308,9 +363,14 @@ impl State {
         lock(&self.codes)
     }
 
+    pub fn pushed(&self) -> MutexGuard<'_, HashMap<String, Pushed>> {
+        lock(&self.pushed)
+    }
+
     /// Forgets expired requests, sessions, codes and `jti`s.
     pub fn prune(&self, now: i64) {
         self.pending().retain(|_, p| p.expires_at > now);
+        self.pushed().retain(|_, p| p.expires_at > now);
         self.sessions().retain(|_, s| s.expires_at > now);
         self.codes().retain(|_, c| c.expires_at > now);
         lock(&self.jtis).retain(|_, exp| *exp > now);
@@ -371,7 +431,7 @@ impl State {
         let id = uuid::Uuid::new_v4().to_string();
         let mut stored = lock(&self.families);
         let file = stored.fresh();
-        file.families.retain(|f| f.expires_at > now);
+        file.prune(now);
         file.families.push(Family {
             id: id.clone(),
             grant,
@@ -380,76 +440,159 @@ impl State {
             current: sha256_hex(&token),
             retired: Vec::new(),
             revoked_at: None,
+            access: Vec::new(),
         });
         stored.save()?;
         Ok((id, token))
     }
 
+    /// Revokes family `id` and the access tokens issued from it.
     pub fn revoke_family(&self, id: &str, now: i64) {
         let mut stored = lock(&self.families);
         let file = stored.fresh();
-        let mut changed = false;
-        for family in file
-            .families
-            .iter_mut()
-            .filter(|f| f.id == id && f.revoked_at.is_none())
-        {
-            family.revoked_at = Some(now);
-            changed = true;
-        }
-        if changed && let Err(error) = stored.save() {
+        let Some(index) = file.families.iter().position(|f| f.id == id) else {
+            return;
+        };
+        file.revoke(index, now);
+        if let Err(error) = stored.save() {
             tracing::error!("ID-porten: storing a revoked refresh-token family: {error}");
         }
     }
 
-    /// Redeems a refresh token of `client_id`: the grant and the next token of the family.
-    /// `allowed` decides whether the grant still holds (consent).
-    pub fn rotate(
+    /// Revokes an access token: with everything of its grant when a family issued it (as
+    /// ID-porten's `/revoke` does), else on its own.
+    pub fn revoke_access(&self, issued: Issued, now: i64) -> Result<(), StateError> {
+        let mut stored = lock(&self.families);
+        let file = stored.fresh();
+        match file
+            .families
+            .iter()
+            .position(|f| f.access.iter().any(|a| a.jti == issued.jti))
+        {
+            Some(index) => file.revoke(index, now),
+            None if issued.exp + REVOKED_MARGIN > now => file.revoked_access.push(issued),
+            None => return Ok(()),
+        }
+        stored.save()
+    }
+
+    /// Records an access token issued from family `id`.
+    pub fn record_access(&self, id: &str, issued: Issued, now: i64) -> Result<(), StateError> {
+        let mut stored = lock(&self.families);
+        let file = stored.fresh();
+        let Some(family) = file.families.iter_mut().find(|f| f.id == id) else {
+            return Ok(());
+        };
+        family.access.retain(|a| a.exp + REVOKED_MARGIN > now);
+        if family.revoked_at.is_some() {
+            // Revoked in the meantime: the token goes with it.
+            file.revoked_access.push(issued);
+        } else {
+            family.access.push(issued);
+        }
+        stored.save()
+    }
+
+    /// Whether the access token `jti` has been revoked.
+    pub fn access_revoked(&self, jti: &str, now: i64) -> bool {
+        lock(&self.families)
+            .fresh()
+            .revoked_access
+            .iter()
+            .any(|a| a.jti == jti && a.exp + REVOKED_MARGIN > now)
+    }
+
+    /// Revokes the family of refresh token `token` (current or rotated) of `client_id`, with
+    /// its access tokens. `Ok(false)` when no family has it.
+    pub fn revoke_refresh(
+        &self,
+        token: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<bool, RefreshError> {
+        let hash = sha256_hex(token);
+        let mut stored = lock(&self.families);
+        let file = stored.fresh();
+        let Some(index) = file
+            .families
+            .iter()
+            .position(|f| f.current == hash || f.retired.contains(&hash))
+        else {
+            return Ok(false);
+        };
+        if file.families[index].grant.client_id != client_id {
+            return Err(RefreshError::OtherClient);
+        }
+        file.revoke(index, now);
+        stored.save().map_err(RefreshError::Storage)?;
+        Ok(true)
+    }
+
+    /// Redeems a refresh token of `client_id`. `allowed` decides whether the grant still
+    /// holds (consent); then `issue` answers with the grant and the next refresh token. Only
+    /// when it succeeds is the token rotated (and the access token it issued recorded): a
+    /// request `issue` refuses (a scope not granted) leaves the refresh token usable
+    /// (RFC 9700 §4.14). A reused token, or a grant that no longer holds, revokes the family.
+    pub fn rotate<T, E>(
         &self,
         token: &str,
         client_id: &str,
         now: i64,
         allowed: impl FnOnce(&Grant) -> bool,
-    ) -> Result<(Grant, String), RefreshError> {
+        issue: impl FnOnce(&Grant, &str) -> Result<(T, Issued), E>,
+    ) -> Result<Result<T, E>, RefreshError> {
         let hash = sha256_hex(token);
         let mut stored = lock(&self.families);
         let file = stored.fresh();
-        let Some(family) = file
+        let Some(index) = file
             .families
-            .iter_mut()
-            .find(|f| f.current == hash || f.retired.contains(&hash))
+            .iter()
+            .position(|f| f.current == hash || f.retired.contains(&hash))
         else {
             return Err(RefreshError::Unknown);
         };
+        let family = &file.families[index];
         if family.grant.client_id != client_id {
             return Err(RefreshError::OtherClient);
         }
         if family.revoked_at.is_some() {
             return Err(RefreshError::Revoked);
         }
-        let outcome = if family.current != hash {
-            Err(RefreshError::Reused)
+        let refused = if family.current != hash {
+            Some(RefreshError::Reused)
         } else if family.expires_at <= now {
             return Err(RefreshError::Expired);
         } else if !allowed(&family.grant) {
-            Err(RefreshError::NotAllowed)
+            Some(RefreshError::NotAllowed)
         } else {
-            Ok(())
+            None
         };
-        let result = match outcome {
-            Err(error) => {
-                family.revoked_at = Some(now);
-                Err(error)
-            }
-            Ok(()) => {
-                let next = random_token();
-                let previous = std::mem::replace(&mut family.current, sha256_hex(&next));
-                family.retired.push(previous);
-                Ok((family.grant.clone(), next))
-            }
+        if let Some(error) = refused {
+            file.revoke(index, now);
+            stored.save().map_err(RefreshError::Storage)?;
+            return Err(error);
+        }
+        let next = random_token();
+        let (answer, issued) = match issue(&family.grant, &next) {
+            Ok(issued) => issued,
+            Err(refusal) => return Ok(Err(refusal)),
         };
+        let family = &mut file.families[index];
+        let previous = std::mem::replace(&mut family.current, sha256_hex(&next));
+        family.retired.push(previous);
+        family.access.retain(|a| a.exp + REVOKED_MARGIN > now);
+        family.access.push(issued);
         stored.save().map_err(RefreshError::Storage)?;
-        result
+        Ok(Ok(answer))
+    }
+}
+
+impl dp_auth::revocation::RevocationList for State {
+    fn is_revoked(&self, claims: &serde_json::Map<String, serde_json::Value>) -> bool {
+        claims
+            .get("jti")
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|jti| self.access_revoked(jti, super::now()))
     }
 }
 
@@ -472,15 +615,35 @@ mod tests {
         }
     }
 
+    /// One refresh: the next token, recording an access token `at-{now}`.
+    fn step(
+        state: &State,
+        token: &str,
+        client_id: &str,
+        now: i64,
+        allowed: bool,
+    ) -> Result<String, RefreshError> {
+        let issue = |_: &Grant, next: &str| {
+            let issued = Issued {
+                jti: format!("at-{now}"),
+                exp: now + 600,
+            };
+            Ok::<_, ()>((next.to_owned(), issued))
+        };
+        state
+            .rotate(token, client_id, now, |_| allowed, issue)
+            .map(|answer| answer.unwrap_or_default())
+    }
+
     #[test]
     fn rotation_and_reuse_revoke_the_family_and_survive_a_reload() {
         let dir = tempfile::tempdir().expect("dir");
         let state = State::new();
         state.persist_in(dir.path()).expect("attached");
         let (_, first) = state.start_family(grant(), 100, 1000).expect("started");
-        let (_, second) = state.rotate(&first, "c", 101, |_| true).expect("rotated");
+        let second = step(&state, &first, "c", 101, true).expect("rotated");
         assert!(matches!(
-            state.rotate(&second, "other", 102, |_| true),
+            step(&state, &second, "other", 102, true),
             Err(RefreshError::OtherClient)
         ));
 
@@ -488,15 +651,78 @@ mod tests {
         let reloaded = State::new();
         reloaded.persist_in(dir.path()).expect("attached");
         assert!(matches!(
-            reloaded.rotate(&first, "c", 103, |_| true),
+            step(&reloaded, &first, "c", 103, true),
             Err(RefreshError::Reused)
         ));
         assert!(matches!(
-            state.rotate(&second, "c", 104, |_| true),
+            step(&state, &second, "c", 104, true),
             Err(RefreshError::Revoked)
         ));
+        // The access token the rotation issued is revoked for both processes.
+        assert!(state.access_revoked("at-101", 105) && reloaded.access_revoked("at-101", 105));
         let text = std::fs::read_to_string(dir.path().join(REFRESH_TOKENS_FILE)).expect("file");
         assert!(!text.contains(&first) && !text.contains(&second));
+    }
+
+    #[test]
+    fn revoking_a_family_revokes_its_access_tokens_and_a_refused_issue_rotates_nothing() {
+        let state = State::new();
+        let (family, first) = state.start_family(grant(), 100, 1000).expect("started");
+        state
+            .record_access(
+                &family,
+                Issued {
+                    jti: "code-at".into(),
+                    exp: 700,
+                },
+                100,
+            )
+            .expect("recorded");
+        let refused = state.rotate(
+            &first,
+            "c",
+            101,
+            |_| true,
+            |_, _| Err::<((), Issued), _>("no"),
+        );
+        assert!(matches!(refused, Ok(Err("no"))));
+        let second = step(&state, &first, "c", 102, true).expect("still the live token");
+        assert!(!state.access_revoked("code-at", 103));
+        // The first token comes back: the family goes, with both access tokens.
+        assert!(matches!(
+            step(&state, &first, "c", 103, true),
+            Err(RefreshError::Reused)
+        ));
+        assert!(state.access_revoked("code-at", 104));
+        assert!(state.access_revoked("at-102", 104));
+        assert!(!state.access_revoked("at-102", 102 + 600 + REVOKED_MARGIN));
+        assert!(matches!(
+            step(&state, &second, "c", 105, true),
+            Err(RefreshError::Revoked)
+        ));
+
+        // A lone access token (a public client's) is revoked on its own.
+        state
+            .revoke_access(
+                Issued {
+                    jti: "lone".into(),
+                    exp: 900,
+                },
+                200,
+            )
+            .expect("revoked");
+        assert!(state.access_revoked("lone", 201));
+        // Revoking through a refresh token of another client is refused.
+        let (_, other) = state.start_family(grant(), 300, 1000).expect("started");
+        assert!(matches!(
+            state.revoke_refresh(&other, "x", 301),
+            Err(RefreshError::OtherClient)
+        ));
+        assert!(matches!(state.revoke_refresh(&other, "c", 301), Ok(true)));
+        assert!(matches!(
+            state.revoke_refresh("unknown", "c", 301),
+            Ok(false)
+        ));
     }
 
     #[test]
@@ -512,11 +738,11 @@ mod tests {
 
         let (_, token) = state.start_family(grant(), 100, 1000).expect("started");
         assert!(matches!(
-            state.rotate(&token, "c", 200, |_| false),
+            step(&state, &token, "c", 200, false),
             Err(RefreshError::NotAllowed)
         ));
         assert!(matches!(
-            state.rotate(&token, "c", 201, |_| true),
+            step(&state, &token, "c", 201, true),
             Err(RefreshError::Revoked)
         ));
         assert!(state.use_jti("c:j".into(), 300, 200));

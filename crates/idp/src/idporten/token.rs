@@ -1,7 +1,11 @@
 //! `POST /idporten/token` (auth.md §1.3 steps 5–7): the `authorization_code` grant (single-use
-//! codes, PKCE S256, the same `redirect_uri`) and the `refresh_token` grant (a new refresh
-//! token each time; an old one presented again revokes its family; refused once the consent
-//! behind it has expired). Access and ID tokens carry the claims of auth.md §1.2.
+//! codes, PKCE S256, the same `redirect_uri`; a code presented again revokes the refresh and
+//! access tokens issued from it, RFC 6749 §4.1.2) and the `refresh_token` grant (a new refresh
+//! token each time; an old one presented again revokes its family with its access tokens;
+//! refused once the consent behind it has expired). A refresh request that is refused (a scope
+//! that was not granted) does not use up its refresh token: everything is checked, and the
+//! tokens signed, before it is rotated (RFC 9700 §4.14). Access and ID tokens carry the claims
+//! of auth.md §1.2.
 
 use std::sync::Arc;
 
@@ -17,7 +21,7 @@ use subtle::ConstantTimeEq;
 
 use super::client_auth::Authenticated;
 use super::params::{OAuthError, Params, is_form, no_store};
-use super::state::{Grant, RefreshError};
+use super::state::{Grant, Issued, RefreshError};
 use super::{
     ACCESS_TOKEN_SECONDS, ID_TOKEN_SECONDS, IdportenIssuer, REFRESH_SECONDS, SCOPE_OPENID, now,
     random_token, requires_consent,
@@ -121,13 +125,19 @@ impl IdportenIssuer {
             ));
         };
         if entry.used {
-            // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
+            // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for: the refresh
+            // tokens and the access tokens issued from it.
             if let Some(family) = &entry.family {
                 self.state.revoke_family(family, now);
             }
+            if let Some(access) = entry.access.clone()
+                && let Err(error) = self.state.revoke_access(access, now)
+            {
+                tracing::error!("ID-porten: storing a revoked access token: {error}");
+            }
             tracing::warn!(
                 client_id = %auth.client.client_id,
-                "ID-porten: an authorization code was presented again; its refresh tokens are revoked"
+                "ID-porten: an authorization code was presented again; its tokens are revoked"
             );
             return Err(OAuthError::grant(
                 "The authorization code has already been used",
@@ -173,8 +183,17 @@ impl IdportenIssuer {
             entry.family = Some(family);
             Some(token)
         };
+        // The code stays locked until its access token is recorded, so a second redemption
+        // racing this one revokes it too.
+        let (answer, issued) = self.tokens(&grant, &grant.scopes, auth, refresh, now)?;
+        entry.access = Some(issued.clone());
+        if let Some(family) = entry.family.clone() {
+            self.state
+                .record_access(&family, issued, now)
+                .map_err(server_error)?;
+        }
         drop(codes);
-        self.tokens(&grant, &grant.scopes, auth, refresh, now)
+        Ok(answer)
     }
 
     fn refresh_grant(
@@ -202,9 +221,26 @@ impl IdportenIssuer {
                         .consent_valid(&grant.pid, &grant.client_id, s, now)
                 })
         };
-        let (grant, next) = self
-            .state
-            .rotate(token, &auth.client.client_id, now, consent_holds)
+        let asked = params.field("scope");
+        // Everything is checked and signed inside `rotate`, before the token is rotated.
+        let issue = |grant: &Grant, next: &str| {
+            let scopes = match asked {
+                None => grant.scopes.clone(),
+                Some(asked) => {
+                    let asked: Vec<String> = asked.split_whitespace().map(str::to_owned).collect();
+                    if let Some(scope) = asked.iter().find(|s| !grant.scopes.contains(s)) {
+                        return Err(OAuthError::new(
+                            "invalid_scope",
+                            format!("The scope {scope} was not granted"),
+                        ));
+                    }
+                    asked
+                }
+            };
+            self.tokens(grant, &scopes, auth, Some(next.to_owned()), now)
+        };
+        self.state
+            .rotate(token, &auth.client.client_id, now, consent_holds, issue)
             .map_err(|error| match error {
                 RefreshError::Unknown => OAuthError::grant("The refresh token is invalid"),
                 RefreshError::OtherClient => {
@@ -225,24 +261,11 @@ impl IdportenIssuer {
                     "The user's consent has expired; the user must log in and consent again",
                 ),
                 RefreshError::Storage(error) => server_error(error),
-            })?;
-        let scopes = match params.field("scope") {
-            None => grant.scopes.clone(),
-            Some(asked) => {
-                let asked: Vec<String> = asked.split_whitespace().map(str::to_owned).collect();
-                if let Some(scope) = asked.iter().find(|s| !grant.scopes.contains(s)) {
-                    return Err(OAuthError::new(
-                        "invalid_scope",
-                        format!("The scope {scope} was not granted"),
-                    ));
-                }
-                asked
-            }
-        };
-        self.tokens(&grant, &scopes, auth, Some(next), now)
+            })?
     }
 
-    /// The token response: access token, ID token (with `openid`), refresh token.
+    /// The token response: access token, ID token (with `openid`), refresh token; and the
+    /// access token's `jti` and `exp`.
     fn tokens(
         &self,
         grant: &Grant,
@@ -250,7 +273,7 @@ impl IdportenIssuer {
         auth: &Authenticated,
         refresh_token: Option<String>,
         now: i64,
-    ) -> Result<Value, OAuthError> {
+    ) -> Result<(Value, Issued), OAuthError> {
         let scope = scopes.join(" ");
         let sub = self.pairwise_sub(&grant.client_id, &grant.pid);
         let mut access = Map::new();
@@ -262,7 +285,11 @@ impl IdportenIssuer {
         access.insert("pid".into(), json!(grant.pid));
         access.insert("exp".into(), json!(now + ACCESS_TOKEN_SECONDS));
         access.insert("iat".into(), json!(now));
-        access.insert("jti".into(), json!(&random_token()[..22]));
+        let issued = Issued {
+            jti: random_token()[..22].to_owned(),
+            exp: now + ACCESS_TOKEN_SECONDS,
+        };
+        access.insert("jti".into(), json!(issued.jti));
         access.insert("client_id".into(), json!(grant.client_id));
         access.insert(
             "consumer".into(),
@@ -309,7 +336,7 @@ impl IdportenIssuer {
             answer.insert("refresh_token".into(), json!(refresh_token));
         }
         answer.insert("scope".into(), json!(scope));
-        Ok(Value::Object(answer))
+        Ok((Value::Object(answer), issued))
     }
 }
 

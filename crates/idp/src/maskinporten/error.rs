@@ -1,5 +1,5 @@
 //! Maskinporten's refusals: the OAuth error bodies of RFC 6749 §5.2 with the MP codes
-//! (auth.md §2.3).
+//! (auth.md §2.3). Descriptions are reduced to the characters RFC 6749 §5.2 allows.
 
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -46,6 +46,8 @@ impl GrantError {
             Some(code) => format!("{} ({code})", self.description),
             None => self.description.clone(),
         };
+        // RFC 6749 §5.2: no `"` or `\` (and only printable ASCII) in error_description.
+        let description = crate::idporten::params::error_description(&description);
         let mut body = json!({"error": self.error, "error_description": description});
         if let Some(code) = self.code {
             body["error_uri"] = json!(format!("https://maskinporten.no/errors/{code}"));

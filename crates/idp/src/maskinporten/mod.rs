@@ -231,7 +231,7 @@ impl MaskinportenIssuer {
                     "unsupported_grant_type",
                     None,
                     format!(
-                        "Unsupported grant_type {other:?}; Maskinporten supports only {GRANT_TYPE}"
+                        "Unsupported grant_type '{other}'; Maskinporten supports only {GRANT_TYPE}"
                     ),
                 ));
             }
@@ -275,7 +275,7 @@ impl MaskinportenIssuer {
             .first_use(replay_key, exp.max(now) + IAT_SKEW_SECS, now)
         {
             let which = match claims.get("jti").and_then(Value::as_str) {
-                Some(jti) => format!("jti {jti:?}"),
+                Some(jti) => format!("jti '{jti}'"),
                 None => "the same assertion".to_owned(),
             };
             return Err(GrantError::new(
@@ -404,7 +404,7 @@ impl MaskinportenIssuer {
                 return Err(GrantError::client_auth(
                     "MP-100",
                     format!(
-                        "Unsupported JWT algorithm {alg:?}; Maskinporten accepts RS256, RS384 and RS512."
+                        "Unsupported JWT algorithm '{alg}'; Maskinporten accepts RS256, RS384 and RS512."
                     ),
                 ));
             }
@@ -426,13 +426,13 @@ impl MaskinportenIssuer {
             }
         };
         let client = self.clients.get(&client_id).ok_or_else(|| {
-            GrantError::client_auth("MP-100", format!("Unknown client {client_id:?}."))
+            GrantError::client_auth("MP-100", format!("Unknown client '{client_id}'."))
         })?;
         if client.kind != ClientKind::Maskinporten {
             return Err(GrantError::client_auth(
                 "MP-100",
                 format!(
-                    "The client {client_id:?} is an ID-porten client, not a Maskinporten client."
+                    "The client '{client_id}' is an ID-porten client, not a Maskinporten client."
                 ),
             ));
         }
@@ -459,7 +459,7 @@ impl MaskinportenIssuer {
                     .ok_or_else(|| {
                         GrantError::client_auth(
                             "MP-100",
-                            format!("No key with kid {kid:?} is registered for the client {client_id:?}."),
+                            format!("No key with kid '{kid}' is registered for the client '{client_id}'."),
                         )
                     })?;
                 (key.clone(), "private_key_jwt")
@@ -537,7 +537,7 @@ impl MaskinportenIssuer {
                 GrantError::client_auth(
                     "MP-100",
                     format!(
-                        "The certificate's public key is not registered for the client {:?}.",
+                        "The certificate's public key is not registered for the client '{}'.",
                         client.client_id
                     ),
                 )
@@ -586,7 +586,7 @@ impl MaskinportenIssuer {
             return Err(GrantError::client_auth(
                 "MP-110",
                 format!(
-                    "Invalid JWT claim aud (expected the issuer {:?}, one value).",
+                    "Invalid JWT claim aud (expected the issuer '{}', one value).",
                     self.issuer
                 ),
             ));
@@ -700,7 +700,7 @@ impl MaskinportenIssuer {
                 "invalid_scope",
                 Some("MP-200"),
                 format!(
-                    "Invalid scopes: {} (not registered for the client {:?})",
+                    "Invalid scopes: {} (not registered for the client '{}')",
                     missing.join(" "),
                     client.client_id
                 ),

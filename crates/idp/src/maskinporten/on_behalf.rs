@@ -16,7 +16,7 @@ impl MaskinportenIssuer {
             return Err(GrantError::request(
                 "MP-011",
                 format!(
-                    "The combination consumer_org={consumer} and client {:?} (of organisation {consumer}) is invalid: a client cannot be a supplier for its own organisation",
+                    "The combination consumer_org={consumer} and client '{}' (of organisation {consumer}) is invalid: a client cannot be a supplier for its own organisation",
                     client.client_id
                 ),
             ));
@@ -78,7 +78,7 @@ impl MaskinportenIssuer {
             return Err(GrantError::request(
                 "MP-301",
                 format!(
-                    "Unsupported authorization_details type {kind:?}; expected {SYSTEM_USER_TYPE}"
+                    "Unsupported authorization_details type '{kind}'; expected {SYSTEM_USER_TYPE}"
                 ),
             ));
         }
@@ -89,7 +89,7 @@ impl MaskinportenIssuer {
             return Err(GrantError::request(
                 "MP-302",
                 format!(
-                    "Unknown field {field:?} in authorization_details (expected type, systemuser_org, and optionally externalRef, system_id)"
+                    "Unknown field '{field}' in authorization_details (expected type, systemuser_org, and optionally externalRef, system_id)"
                 ),
             ));
         }
@@ -148,7 +148,7 @@ impl MaskinportenIssuer {
                     "none of the organisation {org}'s system users belongs to a system of the client's organisation {}{}",
                     client.org_number,
                     system_id
-                        .map(|s| format!(" with system_id {s:?}"))
+                        .map(|s| format!(" with system_id '{s}'"))
                         .unwrap_or_default()
                 )
             };
