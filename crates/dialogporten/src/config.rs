@@ -41,6 +41,46 @@ pub struct Config {
     /// Connection limits (`[limits]`, `DIALOGPORTEN_LIMITS__…`).
     #[serde(default)]
     pub limits: ConnectionLimits,
+    /// Browser origins allowed to call the API and the identity providers' endpoints (CORS).
+    #[serde(default)]
+    pub cors: Cors,
+}
+
+/// Cross-origin requests from browser apps (an SPA using `oidc-client-ts`, say).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cors {
+    /// Exact origins (`https://inbox.example.no`). In local mode every `http(s)://localhost`
+    /// and `http(s)://127.0.0.1` origin, any port, is allowed as well.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Cors {
+    /// Whether a request from `origin` may read the answer.
+    pub fn allows(&self, origin: &str, local_mode: bool) -> bool {
+        if self
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/') == origin)
+        {
+            return true;
+        }
+        local_mode && is_loopback_origin(origin)
+    }
+}
+
+/// `http(s)://localhost[:port]` or `http(s)://127.0.0.1[:port]`, nothing else.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let (host, port) = rest.split_once(':').unwrap_or((rest, ""));
+    matches!(host, "localhost" | "127.0.0.1")
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Limits on every client connection, with Kestrel's defaults (the real service runs on it):
@@ -175,6 +215,7 @@ impl Default for Config {
             log_format: default_log_format(),
             admin_token: None,
             limits: ConnectionLimits::default(),
+            cors: Cors::default(),
         }
     }
 }

@@ -326,6 +326,9 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 gets the ProblemDetails shape too.
         .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
+        // Browser apps on allowed origins may call the API and the identity providers'
+        // endpoints with bearer tokens (no cookies); preflights are answered here.
+        .layer(cors_layer(config))
         // No response is content-sniffed into something else (plain-text errors included).
         .layer(SetResponseHeaderLayer::if_not_present(
             axum::http::header::X_CONTENT_TYPE_OPTIONS,
@@ -491,3 +494,33 @@ fn ensure_swagger_client(clients: &ClientRegistry, public_url: &str) -> anyhow::
 }
 
 const SWAGGER_CLIENT_NAME: &str = "Swagger UI";
+
+/// CORS for the origins `[cors]` allows (and, in local mode, any loopback origin).
+fn cors_layer(config: &Config) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let cors = config.cors.clone();
+    let local = config.local_mode();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origin.to_str().is_ok_and(|o| cors.allows(o, local))
+        }))
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            HeaderName::from_static("traceparent"),
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::WWW_AUTHENTICATE])
+        .max_age(std::time::Duration::from_secs(3600))
+}

@@ -470,3 +470,87 @@ async fn existence_answers_follow_the_real_service() {
         assert!(answer.text.contains(dialog.as_str()), "{}", answer.text);
     }
 }
+
+/// Item 9: browser apps on allowed origins (local mode: any loopback origin, plus
+/// `[cors] allowed_origins`) get CORS answers on the API and the identity providers'
+/// endpoints, preflights included; other origins get none.
+#[tokio::test]
+async fn cors_is_answered_for_allowed_origins_only() {
+    let server = TestServer::start(|config| {
+        config.cors.allowed_origins = vec!["https://inbox.example.no".into()];
+    })
+    .await;
+    let allowed = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for origin in [
+        "http://localhost:3000",
+        "http://127.0.0.1:5173",
+        "https://inbox.example.no",
+    ] {
+        for (path, method) in [
+            ("/api/v1/enduser/dialogs", "GET"),
+            ("/idporten/token", "POST"),
+            (
+                "/api/v1/serviceowner/dialogs/0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c11",
+                "PATCH",
+            ),
+        ] {
+            let response = server
+                .client
+                .request(reqwest::Method::OPTIONS, format!("{}{path}", server.url))
+                .header("origin", origin)
+                .header("access-control-request-method", method)
+                .header(
+                    "access-control-request-headers",
+                    "authorization, content-type",
+                )
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{origin} {path}");
+            assert_eq!(
+                allowed(&response).as_deref(),
+                Some(origin),
+                "{origin} {path}"
+            );
+            let headers = response.headers()["access-control-allow-headers"]
+                .to_str()
+                .unwrap()
+                .to_ascii_lowercase();
+            assert!(headers.contains("authorization"), "{headers}");
+        }
+        let response = server
+            .client
+            .get(format!(
+                "{}/idporten/.well-known/openid-configuration",
+                server.url
+            ))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(allowed(&response).as_deref(), Some(origin));
+    }
+    for origin in [
+        "https://evil.example",
+        "http://localhost.evil.example",
+        "null",
+    ] {
+        let response = server
+            .client
+            .get(format!(
+                "{}/idporten/.well-known/openid-configuration",
+                server.url
+            ))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(allowed(&response), None, "{origin}");
+    }
+}
