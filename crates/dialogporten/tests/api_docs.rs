@@ -7,19 +7,18 @@
 //! is missing (`.ci/run` installs both); any other failure to start the browser fails it.
 #![allow(clippy::unwrap_used)]
 
+mod browser_support;
 mod idporten_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use browser_support::{browser, browser_missing, start_driver};
 use dp_idp::ClientRegistry;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer};
 use serde_json::{Value, json};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 fn contract() -> Value {
     let path =
@@ -249,58 +248,6 @@ async fn the_landing_page_links_answer() {
     }
 }
 
-/// Kills chromedriver when the test ends, however it ends.
-struct Driver(std::process::Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_driver() -> (Driver, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if let Ok(response) = reqwest::get(format!("{url}/status")).await
-            && response.status() == 200
-        {
-            return (driver, url);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on {url}");
-}
-
-async fn browser(driver: &str, profile: &Path) -> Client {
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--window-size=1280,1600", format!("--user-data-dir={}", profile.display())],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(driver)
-        .await
-        .expect("headless Chromium starts")
-}
-
 async fn page_dump(browser: &Client) -> String {
     format!(
         "at {:?}: {}",
@@ -342,18 +289,7 @@ async fn popup_closed(browser: &Client, main: &fantoccini::wd::WindowHandle) {
 
 #[tokio::test]
 async fn swagger_ui_renders_in_chromium_and_logs_in_through_the_embedded_idporten_with_pkce() {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "\n\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-             !! SKIPPED: the headless Chromium test of Swagger UI did NOT run:      !!\n\
-             !! missing {missing:?}\n\
-             !! install with: apt-get install -y chromium chromium-driver          !!\n\
-             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-        );
+    if browser_missing("Swagger UI") {
         return;
     }
     let server = IdpServer::start().await;
@@ -371,7 +307,7 @@ async fn swagger_ui_renders_in_chromium_and_logs_in_through_the_embedded_idporte
 
     let (_driver, driver_url) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let browser = browser(&driver_url, profile.path()).await;
+    let browser = browser(&driver_url, profile.path(), &["--window-size=1280,1600"]).await;
 
     // Swagger UI renders the contract's operation list.
     browser

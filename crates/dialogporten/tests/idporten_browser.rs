@@ -7,74 +7,20 @@
 //! (`.ci/run` installs both); any other failure to start the browser fails the test.
 #![allow(clippy::unwrap_used)]
 
+mod browser_support;
 mod idporten_support;
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::RawQuery;
 use axum::routing::get;
-use fantoccini::{Client, ClientBuilder, Locator};
+use browser_support::{browser, browser_missing, start_driver};
+use fantoccini::{Client, Locator};
 use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer, client};
-use serde_json::json;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const VERIFIER: &str = "xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo";
 const CHALLENGE: &str = "b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI";
-
-/// Kills chromedriver when the test ends, however it ends.
-struct Driver(std::process::Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_driver() -> (Driver, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if let Ok(response) = reqwest::get(format!("{url}/status")).await
-            && response.status() == 200
-        {
-            return (driver, url);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on {url}");
-}
-
-async fn browser(driver: &str, profile: &Path) -> Client {
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", format!("--user-data-dir={}", profile.display())],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(driver)
-        .await
-        .expect("headless Chromium starts")
-}
 
 /// A tiny redirect target that records the queries it receives.
 async fn callback_target() -> (String, Arc<Mutex<Vec<String>>>) {
@@ -172,18 +118,7 @@ fn query(url: &reqwest::Url, name: &str) -> Option<String> {
 
 #[tokio::test]
 async fn a_person_logs_in_and_consents_in_chromium_and_the_next_login_skips_consent() {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "\n\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-             !! SKIPPED: the headless Chromium test of ID-porten did NOT run:       !!\n\
-             !! missing {missing:?}\n\
-             !! install with: apt-get install -y chromium chromium-driver          !!\n\
-             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-        );
+    if browser_missing("ID-porten") {
         return;
     }
     let server = IdpServer::start().await;
@@ -194,7 +129,7 @@ async fn a_person_logs_in_and_consents_in_chromium_and_the_next_login_skips_cons
 
     let (_driver, driver_url) = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
-    let browser = browser(&driver_url, profile.path()).await;
+    let browser = browser(&driver_url, profile.path(), &[]).await;
 
     // First login: login page, consent page, back at the service with a code.
     browser
