@@ -89,3 +89,29 @@ pub async fn browser(driver: &str, profile: &Path, extra: &[&str]) -> Client {
         .await
         .expect("headless Chromium starts")
 }
+
+/// On the embedded ID-porten's login page: picks the person `pid` and logs in.
+pub async fn log_in_as(browser: &Client, pid: &str) {
+    use fantoccini::Locator;
+    if let Err(error) = browser
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("login-form"))
+        .await
+    {
+        panic!(
+            "no login page ({error}) at {:?}: {}",
+            browser.current_url().await.map(|u| u.to_string()),
+            browser.source().await.unwrap_or_default()
+        );
+    }
+    for id in [format!("person-{pid}"), "login".to_owned()] {
+        browser
+            .find(Locator::Id(&id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+}
