@@ -62,7 +62,7 @@ pub type Testing = Authorized<TestingPolicy>;
 
 /// The bearer token of the request. Like DP's `JwtSchemeSelectorMiddleware`, the value after
 /// the last space of the `Authorization` header is the token. Several `Authorization` headers
-/// are refused before this ([`single_authorization`]): which one counts would be a guess.
+/// never get here: [`single_authorization_layer`] refuses them for every route.
 fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, rest) = value.split_once(' ')?;
@@ -73,15 +73,27 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
 }
 
 /// RFC 9110 §5.3: `Authorization` is not a list-valued field, so a request that repeats it is
-/// malformed: 400 naming the header, never "the first one wins".
-fn single_authorization(parts: &Parts) -> Result<(), ApiError> {
-    if parts.headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
-        return Err(ApiError::validation(
+/// malformed: 400 naming the header, never "the first one wins". A middleware for the whole
+/// server (the API, the identity providers, the admin API and the token generator alike).
+pub async fn single_authorization_layer(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request
+        .headers()
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .count()
+        > 1
+    {
+        return ApiError::validation(
             "Authorization",
             "The request has more than one Authorization header.",
-        ));
+        )
+        .into_response();
     }
-    Ok(())
+    next.run(request).await
 }
 
 /// The `enduserid` query parameter, with ASP.NET's case-insensitive key matching.
@@ -106,7 +118,6 @@ pub async fn authorize(
     parts: &Parts,
     policy: Policy,
 ) -> Result<Principal, ApiError> {
-    single_authorization(parts)?;
     let token = bearer_token(parts).ok_or(ApiError::MissingToken)?;
     let verified = state
         .verifier

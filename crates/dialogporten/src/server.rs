@@ -324,6 +324,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         // One body limit, the contract's: axum's own 2 MB default is switched off.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(dp_api::auth::single_authorization_layer))
         // Outside the body limit, so its 413 gets the ProblemDetails shape too.
         .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
         // Browser apps on allowed origins may call the API and the identity providers'

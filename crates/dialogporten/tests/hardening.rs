@@ -92,7 +92,7 @@ async fn tokens_with_critical_header_parameters_are_refused() {
 }
 
 /// Item 6: several `Authorization` headers are a 400 naming the header (RFC 9110 §5.3), even
-/// when each of them alone would be accepted.
+/// when each of them alone would be accepted, on every route.
 #[tokio::test]
 async fn several_authorization_headers_are_refused() {
     let server = TestServer::local().await;
@@ -109,6 +109,21 @@ async fn several_authorization_headers_are_refused() {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert!(body["errors"]["Authorization"].is_array(), "{body}");
+    // The same on the identity providers' endpoints: the token exchange, ID-porten's userinfo.
+    for path in [
+        "/authentication/api/v1/exchange/maskinporten",
+        "/idporten/userinfo",
+    ] {
+        let response = server
+            .client
+            .get(format!("{}{path}", server.url))
+            .header("authorization", format!("Bearer {ttd}"))
+            .header("authorization", format!("Bearer {brg}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+    }
     let response = server
         .client
         .get(format!("{}{SO}", server.url))
