@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use browser_support::{browser, browser_missing, start_driver};
+use browser_support::{browser, browser_missing, log_in_as, start_driver};
 use dp_idp::ClientRegistry;
 use fantoccini::{Client, Locator};
 use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer};
@@ -368,32 +368,9 @@ async fn swagger_ui_renders_in_chromium_and_logs_in_through_the_embedded_idporte
         .unwrap();
     authorize.click().await.unwrap();
     switch_to_popup(&browser, &main).await;
-    let form = match browser
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("login-form"))
-        .await
-    {
-        Ok(form) => form,
-        Err(error) => panic!("no login page ({error}) {}", page_dump(&browser).await),
-    };
     // The embedded ID-porten refuses authorization requests without an S256 code challenge,
     // so reaching the login page means Swagger UI used PKCE.
-    assert!(form.text().await.unwrap().contains(DEMO_NAME));
-    browser
-        .find(Locator::Id(&format!("person-{DEMO_PID}")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in_as(&browser, DEMO_PID, DEMO_NAME).await;
     let consent = match browser
         .wait()
         .at_most(Duration::from_secs(10))

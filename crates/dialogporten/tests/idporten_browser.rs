@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::extract::RawQuery;
 use axum::routing::get;
-use browser_support::{browser, browser_missing, start_driver};
+use browser_support::{browser, browser_missing, log_in_as, start_driver};
 use fantoccini::{Client, Locator};
 use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer, client};
 
@@ -79,37 +79,6 @@ async fn landed(browser: &Client, redirect_uri: &str) -> reqwest::Url {
     panic!("the browser did not reach {redirect_uri}: {source}");
 }
 
-async fn log_in_as_demo_person(browser: &Client) {
-    let form = match browser
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Id("login-form"))
-        .await
-    {
-        Ok(form) => form,
-        Err(error) => panic!(
-            "no login page ({error}) at {:?}: {}",
-            browser.current_url().await.map(|u| u.to_string()),
-            browser.source().await.unwrap_or_default()
-        ),
-    };
-    assert!(form.text().await.unwrap().contains(DEMO_NAME));
-    browser
-        .find(Locator::Id(&format!("person-{DEMO_PID}")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("login"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
 fn query(url: &reqwest::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
@@ -136,7 +105,7 @@ async fn a_person_logs_in_and_consents_in_chromium_and_the_next_login_skips_cons
         .goto(&authorize_url(&server, &redirect_uri, "first"))
         .await
         .unwrap();
-    log_in_as_demo_person(&browser).await;
+    log_in_as(&browser, DEMO_PID, DEMO_NAME).await;
     let consent = browser
         .wait()
         .at_most(Duration::from_secs(10))
@@ -205,7 +174,7 @@ async fn a_person_logs_in_and_consents_in_chromium_and_the_next_login_skips_cons
         .goto(&authorize_url(&server, &redirect_uri, "second"))
         .await
         .unwrap();
-    log_in_as_demo_person(&browser).await;
+    log_in_as(&browser, DEMO_PID, DEMO_NAME).await;
     let url = landed(&browser, &redirect_uri).await;
     assert_eq!(query(&url, "state").as_deref(), Some("second"));
     assert!(query(&url, "code").is_some());

@@ -19,7 +19,7 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use browser_support::{browser, browser_missing, log_in_as, start_driver};
 use fantoccini::Locator;
-use idporten_support::{DEMO_PID, IdpServer, client};
+use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer, client};
 
 fn library() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -103,7 +103,7 @@ async fn oidc_client_ts_logs_in_with_pkce_and_calls_the_end_user_api_across_orig
         .click()
         .await
         .unwrap();
-    log_in_as(&browser, DEMO_PID).await;
+    log_in_as(&browser, DEMO_PID, DEMO_NAME).await;
     let consent = browser
         .wait()
         .at_most(Duration::from_secs(15))

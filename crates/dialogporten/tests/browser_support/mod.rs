@@ -90,21 +90,24 @@ pub async fn browser(driver: &str, profile: &Path, extra: &[&str]) -> Client {
         .expect("headless Chromium starts")
 }
 
-/// On the embedded ID-porten's login page: picks the person `pid` and logs in.
-pub async fn log_in_as(browser: &Client, pid: &str) {
+/// On the embedded ID-porten's login page, which must list the person `pid` as `name`: picks
+/// them and logs in.
+pub async fn log_in_as(browser: &Client, pid: &str, name: &str) {
     use fantoccini::Locator;
-    if let Err(error) = browser
+    let form = match browser
         .wait()
         .at_most(Duration::from_secs(15))
         .for_element(Locator::Id("login-form"))
         .await
     {
-        panic!(
+        Ok(form) => form,
+        Err(error) => panic!(
             "no login page ({error}) at {:?}: {}",
             browser.current_url().await.map(|u| u.to_string()),
             browser.source().await.unwrap_or_default()
-        );
-    }
+        ),
+    };
+    assert!(form.text().await.unwrap().contains(name));
     for id in [format!("person-{pid}"), "login".to_owned()] {
         browser
             .find(Locator::Id(&id))
