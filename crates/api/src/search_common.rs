@@ -24,8 +24,9 @@ use self::paging::{
 use crate::problem::ApiError;
 use crate::query::{Query, invalid};
 use crate::serviceowner::common::ok_json;
-use crate::serviceowner::validate_create::{is_absolute_uri, is_valid_party};
-use crate::serviceowner::validation::Errors;
+use crate::serviceowner::validation::{
+    Errors, is_absolute_uri, is_valid_party, party_format_message,
+};
 use crate::state::DialogState;
 
 /// `PaginationConstants`: limit 1..1000, default 100.
@@ -39,8 +40,6 @@ pub const MAX_END_USER_PARTY_VALUES: usize = 100;
 pub const MIN_SEARCH_LENGTH: usize = 3;
 const MAX_URI_LENGTH: usize = 1023;
 
-const PARTY_MESSAGE: &str = "'Party' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
-'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.";
 const NORMALIZATION: &str =
     "Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).";
 
@@ -251,7 +250,7 @@ pub fn validate_count(errors: &mut Errors, name: &str, count: usize, max: usize)
 pub fn validate_parties(errors: &mut Errors, parties: &[String]) {
     for (i, party) in parties.iter().enumerate() {
         if !is_valid_party(&party.to_lowercase()) {
-            errors.add(format!("party[{i}]"), PARTY_MESSAGE);
+            errors.add(format!("party[{i}]"), party_format_message("Party"));
         }
     }
 }

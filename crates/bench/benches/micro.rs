@@ -96,8 +96,8 @@ fn report(name: &str, median_ns: f64, best_ns: f64) {
     );
 }
 
-fn context() -> validate_create::Context {
-    validate_create::Context {
+fn context() -> dp_api::serviceowner::validation::Context {
+    dp_api::serviceowner::validation::Context {
         now: Timestamp::now(),
         is_admin: false,
         correspondence: false,

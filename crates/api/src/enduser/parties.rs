@@ -29,7 +29,7 @@ use crate::auth::EndUser;
 use crate::metadata::{MAX_END_USER_PARTY_FILTER_VALUES, require_json_accept};
 use crate::problem::ApiError;
 use crate::serviceowner::common::ok_json;
-use crate::serviceowner::validate_create::is_valid_party;
+use crate::serviceowner::validation::{is_valid_party, party_format_message};
 use crate::state::DialogState;
 
 pub use super::lookup::dialog_lookup;
@@ -396,9 +396,6 @@ fn party_filter(raw: Option<&str>) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)
 }
 
-const PARTIES_MESSAGE: &str = "'Parties' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
-'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.";
-
 fn validate_parties(parties: &[String]) -> Result<(), ApiError> {
     let mut errors = crate::problem::FieldErrors::new();
     if parties.len() > MAX_END_USER_PARTY_FILTER_VALUES {
@@ -412,7 +409,10 @@ fn validate_parties(parties: &[String]) -> Result<(), ApiError> {
     }
     for (i, party) in parties.iter().enumerate() {
         if !is_valid_party(&party.trim().to_lowercase()) {
-            errors.insert(format!("Parties[{i}]"), vec![PARTIES_MESSAGE.into()]);
+            errors.insert(
+                format!("Parties[{i}]"),
+                vec![party_format_message("Parties")],
+            );
         }
     }
     if errors.is_empty() {

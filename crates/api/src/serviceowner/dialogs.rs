@@ -26,8 +26,8 @@ use crate::state::{DialogState, idempotent_key_conflict};
 pub fn validation_context(
     principal: &dp_auth::Principal,
     now: Timestamp,
-) -> validate_create::Context {
-    validate_create::Context {
+) -> super::validation::Context {
+    super::validation::Context {
         now,
         is_admin: principal.is_admin(),
         correspondence: principal.has_correspondence_scope(),

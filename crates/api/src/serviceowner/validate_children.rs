@@ -8,13 +8,11 @@ use super::create_dialog::{
     Activity, Actor, ApiAction, Attachment, CreateDialog, GuiAction, Transmission,
 };
 use super::validate_content::{dialog_content, is_https_url, localizations, transmission_content};
-use super::validate_create::{
-    Context, in_past, is_valid_party, is_well_formed_uri, unique_by, uuid_v7,
+use super::validation::{
+    Context, Errors, MAX_STRING, MAX_URI, in_past, is_valid_party, is_well_formed_uri,
+    party_format_message, unique_by, uuid_v7,
 };
-use super::validation::Errors;
 
-const MAX_STRING: usize = 255;
-const MAX_URI: usize = 1023;
 const CORRESPONDENCE_ACTIVITY_DESCRIPTION_MAX: usize = 4095;
 
 fn https_url(errors: &mut Errors, path: &str, name: &str, value: Option<&str>) {
@@ -83,10 +81,7 @@ fn actor(errors: &mut Errors, path: &str, actor: &Actor) {
     // A system user may act too: the real service names it through Register like a party
     // (its `PopulateActorNameInterceptor` looks up `urn:altinn:systemuser:uuid:…`).
     if id.is_some_and(|id| !is_valid_party(id) && !is_system_user(id)) {
-        errors.add(
-            format!("{path}.actorId"),
-            "'ActorId' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', 'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.",
-        );
+        errors.add(format!("{path}.actorId"), party_format_message("ActorId"));
     }
 }
 

@@ -6,12 +6,8 @@
 use dp_domain::localization::{is_valid_language_code, normalize_language_code};
 
 use super::create_dialog::{Content, ContentValue, Localization, TransmissionContent};
-use super::validate_create::Context;
-use super::validation::Errors;
+use super::validation::{CORRESPONDENCE_MAX_STRING, Context, Errors, MAX_STRING, MAX_URI};
 
-const MAX_STRING: usize = 255;
-const MAX_URI: usize = 1023;
-const CORRESPONDENCE_MAX_STRING: usize = 512;
 const NORMALIZATION: &str =
     "Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).";
 const EMBED_MARKDOWN: &str =

@@ -5,171 +5,15 @@
 //! localizations, api.md §2.2–2.3) are the next step; this covers the dialog's own fields and
 //! the list-level rules (unique ids, GUI action priority counts, content presence).
 
-use std::collections::HashSet;
-
 use dp_domain::enums::{GuiActionPriority, SystemLabel};
-use dp_domain::{NationalIdentityNumber, OrganizationNumber, Timestamp};
-use uuid::Uuid;
 
 use super::create_dialog::CreateDialog;
-use super::validation::Errors;
+use super::validation::{
+    Context, Errors, MAX_STRING, MAX_URI, in_past, is_absolute_uri, is_valid_party,
+    is_well_formed_uri, party_format_message, unique_by, uuid_v7,
+};
 
 pub const SERVICE_RESOURCE_PREFIX: &str = "urn:altinn:resource:";
-const DEFAULT_MAX_STRING_LENGTH: usize = 255;
-const DEFAULT_MAX_URI_LENGTH: usize = 1023;
-/// Timestamps and UUIDv7 times may lie this far in the future (DP `FutureTolerance`).
-const FUTURE_TOLERANCE_MICROS: i64 = 15_000_000;
-
-/// What validation needs besides the body.
-pub struct Context {
-    pub now: Timestamp,
-    /// The caller has `digdir:dialogporten.serviceprovider.admin`.
-    pub is_admin: bool,
-    /// The caller has the correspondence scope: 255-character limits become 512.
-    pub correspondence: bool,
-    /// The caller has `digdir:dialogporten.serviceprovider.legacyhtml`: HTML media types allowed.
-    pub legacy_html: bool,
-    /// Transmissions the dialog has already (updates): related ids and activity
-    /// `transmissionId`s may name them as well as the request's own.
-    pub existing_transmissions: Vec<Uuid>,
-    /// PUT/PATCH rather than create: references to transmissions are checked by the handler
-    /// (422, api.md §2.5), the stored `visibleFrom` bounds `dueAt` for admins too, and only
-    /// new attachments must not have expired.
-    pub is_update: bool,
-    /// Dialog attachments the dialog has already (updates).
-    pub existing_attachments: Vec<Uuid>,
-}
-
-/// `DateTimeOffset.ToString("o")` for a UTC time: seven fractional digits and `+00:00`.
-fn round_trip_offset(t: Timestamp) -> String {
-    let text = t.to_string();
-    format!("{}+00:00", text.trim_end_matches('Z'))
-}
-
-/// The unix-millisecond timestamp of a UUIDv7 (its first 48 bits, big endian).
-fn uuid_v7_millis(id: &Uuid) -> i64 {
-    let bytes = id.as_bytes();
-    bytes[..6]
-        .iter()
-        .fold(0i64, |acc, b| (acc << 8) | i64::from(*b))
-}
-
-/// DP's `IsValidUuidV7().UuidV7TimestampIsInPast(clock)`; both messages can apply.
-pub fn uuid_v7(errors: &mut Errors, path: &str, name: &str, id: Option<&Uuid>, now: Timestamp) {
-    let Some(id) = id else { return };
-    if id.get_version_num() != 7 || id.get_variant() != uuid::Variant::RFC4122 {
-        errors.add(
-            path,
-            format!("Invalid {name}. Expected big endian UUIDv7 format. Got '{id}'."),
-        );
-    }
-    let date = Timestamp::from_unix_micros(uuid_v7_millis(id).saturating_mul(1000));
-    let in_past =
-        date.is_some_and(|d| d.unix_micros() < now.unix_micros() + FUTURE_TOLERANCE_MICROS);
-    if !in_past {
-        let date = date.map_or_else(|| "invalid date".to_owned(), round_trip_offset);
-        errors.add(
-            path,
-            format!(
-                "Invalid {name}. Expected the unix timestamp portion of the UUIDv7 to be in the past. Extrapolated '{date}' from '{id}'."
-            ),
-        );
-    }
-}
-
-/// DP's `IsInPast(clock)`: at most 15 s ahead of now.
-pub fn in_past(
-    errors: &mut Errors,
-    path: &str,
-    name: &str,
-    value: Option<Timestamp>,
-    now: Timestamp,
-) {
-    if value.is_some_and(|v| v.unix_micros() > now.unix_micros() + FUTURE_TOLERANCE_MICROS) {
-        errors.add(path, format!("'{name}' must be in the past."));
-    }
-}
-
-/// `Uri.IsWellFormedUriString(value, UriKind.RelativeOrAbsolute)`, approximated: no spaces,
-/// control characters, backslashes or other characters .NET wants escaped (`|`, `"`, `<`,
-/// `>`, `{`, `}`, `^`, `` ` ``), and an absolute URI has a valid scheme.
-pub fn is_well_formed_uri(value: &str) -> bool {
-    if value.is_empty()
-        || value
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "\\|\"<>{}^`".contains(c))
-    {
-        return false;
-    }
-    match value.split_once(':') {
-        Some((scheme, _)) if !scheme.contains('/') => is_scheme(scheme),
-        _ => true,
-    }
-}
-
-fn is_scheme(scheme: &str) -> bool {
-    scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-}
-
-/// The absolute-URI rule of `process` and `precedingProcess` (and the searches' `process`
-/// filter): well formed and with a scheme (`urn:…`, `https://…`).
-pub fn is_absolute_uri(value: &str) -> bool {
-    is_well_formed_uri(value)
-        && value
-            .split_once(':')
-            .is_some_and(|(scheme, rest)| is_scheme(scheme) && !rest.is_empty())
-}
-
-/// DP's party identifiers for a dialog: person, organisation, legacy self-identified user or
-/// ID-porten e-mail user.
-pub fn is_valid_party(value: &str) -> bool {
-    if let Some(pid) = value.strip_prefix("urn:altinn:person:identifier-no:") {
-        return NationalIdentityNumber::parse(pid).is_ok();
-    }
-    if let Some(org) = value.strip_prefix("urn:altinn:organization:identifier-no:") {
-        return OrganizationNumber::parse(org).is_ok();
-    }
-    if let Some(user) = value.strip_prefix("urn:altinn:person:legacy-selfidentified:") {
-        return !user.is_empty();
-    }
-    if let Some(email) = value.strip_prefix("urn:altinn:person:idporten-email:") {
-        return email
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty());
-    }
-    false
-}
-
-const PARTY_MESSAGE: &str = "'Party' must be on format 'urn:altinn:organization:identifier-no:{norwegian org-nr}', \
-'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}', 'urn:altinn:person:legacy-selfidentified:{username}' or 'urn:altinn:person:idporten-email:{e-mail}' with valid values, respectively.";
-
-/// FluentValidation's `UniqueBy`: "Can not contain duplicate items: [a,b]." (null keys ignored).
-pub fn unique_by<K: std::hash::Hash + Eq + Clone + std::fmt::Display>(
-    errors: &mut Errors,
-    path: &str,
-    keys: impl IntoIterator<Item = Option<K>>,
-) {
-    let mut seen = HashSet::new();
-    let mut duplicates: Vec<K> = Vec::new();
-    for key in keys.into_iter().flatten() {
-        if !seen.insert(key.clone()) && !duplicates.contains(&key) {
-            duplicates.push(key);
-        }
-    }
-    if !duplicates.is_empty() {
-        let list: Vec<String> = duplicates.iter().map(ToString::to_string).collect();
-        errors.add(
-            path,
-            format!("Can not contain duplicate items: [{}].", list.join(",")),
-        );
-    }
-}
 
 /// The top-level rules of `CreateDialogDtoValidator`.
 pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
@@ -227,12 +71,7 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
             "'ServiceResource' is not a well-formatted URI.",
         );
     }
-    errors.max_length(
-        "dto.serviceResource",
-        "ServiceResource",
-        resource,
-        DEFAULT_MAX_URI_LENGTH,
-    );
+    errors.max_length("dto.serviceResource", "ServiceResource", resource, MAX_URI);
     if !resource.is_some_and(|r| r.starts_with(SERVICE_RESOURCE_PREFIX)) {
         errors.add(
             "dto.serviceResource",
@@ -242,12 +81,12 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
 
     let party = dto.party.as_deref();
     if party.is_some_and(|p| !is_valid_party(p)) {
-        errors.add("dto.party", PARTY_MESSAGE);
+        errors.add("dto.party", party_format_message("Party"));
     }
     if party.is_none_or(str::is_empty) {
         errors.not_empty("dto.party", "Party");
     }
-    errors.max_length("dto.party", "Party", party, DEFAULT_MAX_STRING_LENGTH);
+    errors.max_length("dto.party", "Party", party, MAX_STRING);
 
     errors.between(
         "dto.progress",
@@ -260,13 +99,13 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
         "dto.extendedStatus",
         "ExtendedStatus",
         dto.extended_status.as_deref(),
-        DEFAULT_MAX_STRING_LENGTH,
+        MAX_STRING,
     );
     errors.max_length(
         "dto.externalReference",
         "ExternalReference",
         dto.external_reference.as_deref(),
-        DEFAULT_MAX_STRING_LENGTH,
+        MAX_STRING,
     );
 
     if let Some(expires) = dto.expires_at {
@@ -363,7 +202,7 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
         if value.is_some_and(|v| !v.is_empty() && !is_absolute_uri(v)) {
             errors.add(path, format!("'{name}' is not a well-formatted URI."));
         }
-        errors.max_length(path, name, value, DEFAULT_MAX_URI_LENGTH);
+        errors.max_length(path, name, value, MAX_URI);
     }
     if dto
         .preceding_process
@@ -396,6 +235,8 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
 mod tests {
     use super::*;
     use crate::json::parse_body;
+    use dp_domain::Timestamp;
+    use uuid::Uuid;
 
     fn context() -> Context {
         Context {
@@ -484,7 +325,10 @@ mod tests {
                 "'ServiceResource' must start with 'urn:altinn:resource:'."
             ]
         );
-        assert_eq!(messages(&errors, "dto.party"), [PARTY_MESSAGE]);
+        assert_eq!(
+            messages(&errors, "dto.party"),
+            [&party_format_message("Party")]
+        );
         assert_eq!(
             messages(&errors, "dto.progress"),
             ["'Progress' must be between 0 and 100. You entered 101."]

@@ -4,7 +4,31 @@
 //! in messages are the raw member names (`'Progress'`), as DP configures
 //! `DisplayNameResolver = member.Name`; lengths count UTF-16 code units, as .NET strings do.
 
+use std::collections::HashSet;
+
+use dp_domain::{NationalIdentityNumber, OrganizationNumber, Timestamp};
+use uuid::Uuid;
+
 use crate::problem::{ApiError, FieldErrors};
+
+/// `Constants.DefaultMaxStringLength` of the real service.
+pub const MAX_STRING: usize = 255;
+/// `Constants.DefaultMaxUriLength`.
+pub const MAX_URI: usize = 1023;
+/// String limits for callers with the correspondence scope.
+pub const CORRESPONDENCE_MAX_STRING: usize = 512;
+/// Timestamps and UUIDv7 times may lie this far in the future (DP `FutureTolerance`).
+const FUTURE_TOLERANCE_MICROS: i64 = 15_000_000;
+
+/// The real service's party-identifier message (`IsValidPartyIdentifier`) for member `name`.
+pub fn party_format_message(name: &str) -> String {
+    format!(
+        "'{name}' must be on format 'urn:altinn:organization:identifier-no:{{norwegian org-nr}}', \
+         'urn:altinn:person:identifier-no:{{norwegian f-nr/d-nr}}', \
+         'urn:altinn:person:legacy-selfidentified:{{username}}' or \
+         'urn:altinn:person:idporten-email:{{e-mail}}' with valid values, respectively."
+    )
+}
 
 /// The length .NET reports for a string: UTF-16 code units.
 pub fn dotnet_length(value: &str) -> usize {
@@ -87,6 +111,154 @@ impl Errors {
                 format!("'{name}' must be between {from} and {to}. You entered {value}."),
             );
         }
+    }
+}
+
+/// What validation needs besides the body.
+pub struct Context {
+    pub now: Timestamp,
+    /// The caller has `digdir:dialogporten.serviceprovider.admin`.
+    pub is_admin: bool,
+    /// The caller has the correspondence scope: 255-character limits become 512.
+    pub correspondence: bool,
+    /// The caller has `digdir:dialogporten.serviceprovider.legacyhtml`: HTML media types allowed.
+    pub legacy_html: bool,
+    /// Transmissions the dialog has already (updates): related ids and activity
+    /// `transmissionId`s may name them as well as the request's own.
+    pub existing_transmissions: Vec<Uuid>,
+    /// PUT/PATCH rather than create: references to transmissions are checked by the handler
+    /// (422, api.md §2.5), the stored `visibleFrom` bounds `dueAt` for admins too, and only
+    /// new attachments must not have expired.
+    pub is_update: bool,
+    /// Dialog attachments the dialog has already (updates).
+    pub existing_attachments: Vec<Uuid>,
+}
+
+/// `DateTimeOffset.ToString("o")` for a UTC time: seven fractional digits and `+00:00`.
+fn round_trip_offset(t: Timestamp) -> String {
+    let text = t.to_string();
+    format!("{}+00:00", text.trim_end_matches('Z'))
+}
+
+/// The unix-millisecond timestamp of a UUIDv7 (its first 48 bits, big endian).
+fn uuid_v7_millis(id: &Uuid) -> i64 {
+    let bytes = id.as_bytes();
+    bytes[..6]
+        .iter()
+        .fold(0i64, |acc, b| (acc << 8) | i64::from(*b))
+}
+
+/// DP's `IsValidUuidV7().UuidV7TimestampIsInPast(clock)`; both messages can apply.
+pub fn uuid_v7(errors: &mut Errors, path: &str, name: &str, id: Option<&Uuid>, now: Timestamp) {
+    let Some(id) = id else { return };
+    if id.get_version_num() != 7 || id.get_variant() != uuid::Variant::RFC4122 {
+        errors.add(
+            path,
+            format!("Invalid {name}. Expected big endian UUIDv7 format. Got '{id}'."),
+        );
+    }
+    let date = Timestamp::from_unix_micros(uuid_v7_millis(id).saturating_mul(1000));
+    let in_past =
+        date.is_some_and(|d| d.unix_micros() < now.unix_micros() + FUTURE_TOLERANCE_MICROS);
+    if !in_past {
+        let date = date.map_or_else(|| "invalid date".to_owned(), round_trip_offset);
+        errors.add(
+            path,
+            format!(
+                "Invalid {name}. Expected the unix timestamp portion of the UUIDv7 to be in the past. Extrapolated '{date}' from '{id}'."
+            ),
+        );
+    }
+}
+
+/// DP's `IsInPast(clock)`: at most 15 s ahead of now.
+pub fn in_past(
+    errors: &mut Errors,
+    path: &str,
+    name: &str,
+    value: Option<Timestamp>,
+    now: Timestamp,
+) {
+    if value.is_some_and(|v| v.unix_micros() > now.unix_micros() + FUTURE_TOLERANCE_MICROS) {
+        errors.add(path, format!("'{name}' must be in the past."));
+    }
+}
+
+/// `Uri.IsWellFormedUriString(value, UriKind.RelativeOrAbsolute)`, approximated: no spaces,
+/// control characters, backslashes or other characters .NET wants escaped (`|`, `"`, `<`,
+/// `>`, `{`, `}`, `^`, `` ` ``), and an absolute URI has a valid scheme.
+pub fn is_well_formed_uri(value: &str) -> bool {
+    if value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\\|\"<>{}^`".contains(c))
+    {
+        return false;
+    }
+    match value.split_once(':') {
+        Some((scheme, _)) if !scheme.contains('/') => is_scheme(scheme),
+        _ => true,
+    }
+}
+
+fn is_scheme(scheme: &str) -> bool {
+    scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// The absolute-URI rule of `process` and `precedingProcess` (and the searches' `process`
+/// filter): well formed and with a scheme (`urn:…`, `https://…`).
+pub fn is_absolute_uri(value: &str) -> bool {
+    is_well_formed_uri(value)
+        && value
+            .split_once(':')
+            .is_some_and(|(scheme, rest)| is_scheme(scheme) && !rest.is_empty())
+}
+
+/// DP's party identifiers for a dialog: person, organisation, legacy self-identified user or
+/// ID-porten e-mail user.
+pub fn is_valid_party(value: &str) -> bool {
+    if let Some(pid) = value.strip_prefix("urn:altinn:person:identifier-no:") {
+        return NationalIdentityNumber::parse(pid).is_ok();
+    }
+    if let Some(org) = value.strip_prefix("urn:altinn:organization:identifier-no:") {
+        return OrganizationNumber::parse(org).is_ok();
+    }
+    if let Some(user) = value.strip_prefix("urn:altinn:person:legacy-selfidentified:") {
+        return !user.is_empty();
+    }
+    if let Some(email) = value.strip_prefix("urn:altinn:person:idporten-email:") {
+        return email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty());
+    }
+    false
+}
+
+/// FluentValidation's `UniqueBy`: "Can not contain duplicate items: [a,b]." (null keys ignored).
+pub fn unique_by<K: std::hash::Hash + Eq + Clone + std::fmt::Display>(
+    errors: &mut Errors,
+    path: &str,
+    keys: impl IntoIterator<Item = Option<K>>,
+) {
+    let mut seen = HashSet::new();
+    let mut duplicates: Vec<K> = Vec::new();
+    for key in keys.into_iter().flatten() {
+        if !seen.insert(key.clone()) && !duplicates.contains(&key) {
+            duplicates.push(key);
+        }
+    }
+    if !duplicates.is_empty() {
+        let list: Vec<String> = duplicates.iter().map(ToString::to_string).collect();
+        errors.add(
+            path,
+            format!("Can not contain duplicate items: [{}].", list.join(",")),
+        );
     }
 }
 
