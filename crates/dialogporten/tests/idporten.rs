@@ -8,7 +8,8 @@
 mod idporten_support;
 
 use idporten_support::{
-    Browser, DEMO_NAME, DEMO_PID, IdpServer, POST_LOGOUT_URI, REDIRECT_URI, client, payload, query,
+    Browser, ClientKey, DEMO_NAME, DEMO_PID, IdpServer, POST_LOGOUT_URI, REDIRECT_URI, client,
+    end_user_status, payload, query,
 };
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreProviderMetadata,
@@ -130,20 +131,6 @@ fn oauth_error<RE: std::error::Error + 'static>(
         Err(RequestTokenError::ServerResponse(response)) => response.error().clone(),
         other => panic!("expected an OAuth error, got {other:?}"),
     }
-}
-
-async fn end_user_search(server: &IdpServer, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/enduser/dialogs?party=urn:altinn:person:identifier-no:{DEMO_PID}",
-            server.url
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]
@@ -272,7 +259,7 @@ async fn code_flow_with_pkce_userinfo_refresh_and_the_end_user_api() {
         at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(),
         600
     );
-    assert_eq!(end_user_search(&server, &access).await, 200);
+    assert_eq!(end_user_status(&server, &access).await, 200);
 
     let info: CoreUserInfoClaims = oidc
         .user_info(
@@ -313,7 +300,7 @@ async fn code_flow_with_pkce_userinfo_refresh_and_the_end_user_api() {
     let second_refresh = refreshed.refresh_token().expect("rotated").clone();
     assert_ne!(second_refresh.secret(), first_refresh.secret());
     assert_eq!(
-        end_user_search(&server, refreshed.access_token().secret()).await,
+        end_user_status(&server, refreshed.access_token().secret()).await,
         200
     );
     let again = payload(&refreshed.id_token().unwrap().to_string());
@@ -353,7 +340,7 @@ async fn consent_is_remembered_across_restarts_and_never_asked_for_noconsent() {
         json!("client_secret_post")
     );
     assert_eq!(
-        end_user_search(&first, tokens.access_token().secret()).await,
+        end_user_status(&first, tokens.access_token().secret()).await,
         200
     );
 
@@ -390,7 +377,7 @@ async fn consent_is_remembered_across_restarts_and_never_asked_for_noconsent() {
         .await
         .unwrap();
     assert_eq!(
-        end_user_search(&second, refreshed.access_token().secret()).await,
+        end_user_status(&second, refreshed.access_token().secret()).await,
         200
     );
 
@@ -404,55 +391,6 @@ async fn oidc_for_restart(server: &IdpServer) -> Client {
     oidc(server, "app", Some("pw"))
         .await
         .set_auth_type(AuthType::RequestBody)
-}
-
-/// An RSA-2048 key registered for `private_key_jwt` (the keys Digdir's registration takes),
-/// and RS256 client assertions signed with it.
-struct ClientKey {
-    kid: String,
-    pair: aws_lc_rs::signature::RsaKeyPair,
-    jwk: Value,
-}
-
-impl ClientKey {
-    fn new(kid: &str) -> Self {
-        use aws_lc_rs::signature::KeyPair;
-        let pair =
-            aws_lc_rs::signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-        let public = pair.public_key();
-        let jwk = json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-            "n": b64(public.modulus().big_endian_without_leading_zero()),
-            "e": b64(public.exponent().big_endian_without_leading_zero())});
-        Self {
-            kid: kid.to_owned(),
-            pair,
-            jwk,
-        }
-    }
-
-    fn assertion(&self, claims: Value) -> String {
-        let header = json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"});
-        let message = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let mut signature = vec![0; self.pair.public_modulus_len()];
-        self.pair
-            .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                message.as_bytes(),
-                &mut signature,
-            )
-            .unwrap();
-        format!("{message}.{}", b64(&signature))
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn assertion_claims(client_id: &str, aud: &str) -> Value {
@@ -511,23 +449,23 @@ async fn private_key_jwt_and_the_high_level() {
             .add_extra_param("client_assertion", assertion)
     };
     // Wrong audience, unknown kid, too long a lifetime: invalid_client, the code stays usable.
-    let wrong_aud = key.assertion(assertion_claims("signed", "https://idporten.no"));
+    let wrong_aud = key.sign(&assertion_claims("signed", "https://idporten.no"));
     let error = oauth_error(exchange(code.clone(), wrong_aud).request_async(&send).await);
     assert_eq!(error, CoreErrorResponseType::InvalidClient);
     let other = ClientKey::new("unknown-kid");
-    let unknown = other.assertion(assertion_claims("signed", &server.issuer));
+    let unknown = other.sign(&assertion_claims("signed", &server.issuer));
     let error = oauth_error(exchange(code.clone(), unknown).request_async(&send).await);
     assert_eq!(error, CoreErrorResponseType::InvalidClient);
     let mut long = assertion_claims("signed", &server.issuer);
     long["exp"] = json!(long["iat"].as_i64().unwrap() + 300);
     let error = oauth_error(
-        exchange(code.clone(), key.assertion(long))
+        exchange(code.clone(), key.sign(&long))
             .request_async(&send)
             .await,
     );
     assert_eq!(error, CoreErrorResponseType::InvalidClient);
 
-    let good = key.assertion(assertion_claims("signed", &server.issuer));
+    let good = key.sign(&assertion_claims("signed", &server.issuer));
     let tokens = exchange(code.clone(), good.clone())
         .request_async(&send)
         .await
@@ -544,7 +482,7 @@ async fn private_key_jwt_and_the_high_level() {
         (json!(HIGH), json!("private_key_jwt"))
     );
     assert_eq!(
-        end_user_search(&server, tokens.access_token().secret()).await,
+        end_user_status(&server, tokens.access_token().secret()).await,
         200
     );
 
@@ -557,7 +495,7 @@ async fn private_key_jwt_and_the_high_level() {
         .request_async(&send)
         .await;
     assert_eq!(oauth_error(replay), CoreErrorResponseType::InvalidClient);
-    let fresh = key.assertion(assertion_claims("signed", &server.issuer));
+    let fresh = key.sign(&assertion_claims("signed", &server.issuer));
     let refreshed = oidc
         .exchange_refresh_token(tokens.refresh_token().unwrap())
         .unwrap()

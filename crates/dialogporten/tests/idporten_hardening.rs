@@ -12,9 +12,10 @@
 
 mod idporten_support;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use idporten_support::{Browser, DEMO_PID, IdpServer, REDIRECT_URI, Step, client, query};
+use idporten_support::{
+    Browser, ClientKey, DEMO_PID, IdpServer, REDIRECT_URI, Step, b64, client, end_user_status,
+    query,
+};
 use serde_json::{Value, json};
 
 const VERIFIER: &str = "xyo94uhy3zKvgB0NJwLms86SwcjtWviEOpkBnGgaLlo";
@@ -22,56 +23,6 @@ const CHALLENGE: &str = "b7elB7ZyxIXgFyvBznKvxl7wOB-H17Pz0a3B62NIMFI";
 const SUBSTANTIAL: &str = "idporten-loa-substantial";
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-/// An RSA key registered for a client, and RS256 JWTs signed with it.
-struct ClientKey {
-    kid: String,
-    pair: aws_lc_rs::signature::RsaKeyPair,
-    jwk: Value,
-}
-
-impl ClientKey {
-    fn new(kid: &str) -> Self {
-        use aws_lc_rs::signature::KeyPair;
-        let pair =
-            aws_lc_rs::signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-        let public = pair.public_key();
-        let jwk = json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
-            "n": b64(public.modulus().big_endian_without_leading_zero()),
-            "e": b64(public.exponent().big_endian_without_leading_zero())});
-        Self {
-            kid: kid.to_owned(),
-            pair,
-            jwk,
-        }
-    }
-
-    fn sign_with(&self, header: &Value, claims: &Value) -> String {
-        let message = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let mut signature = vec![0; self.pair.public_modulus_len()];
-        self.pair
-            .sign(
-                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                message.as_bytes(),
-                &mut signature,
-            )
-            .unwrap();
-        format!("{message}.{}", b64(&signature))
-    }
-
-    fn sign(&self, claims: &Value) -> String {
-        self.sign_with(&json!({"alg": "RS256", "kid": self.kid}), claims)
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
 
 fn jti() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -188,21 +139,6 @@ async fn refresh(server: &IdpServer, token: &str, scope: Option<&str>) -> Answer
         form.push(("scope", scope));
     }
     post(server, "/idporten/token", &form, Some(APP)).await
-}
-
-/// The end-user API's answer to `token`.
-async fn end_user_status(server: &IdpServer, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/enduser/dialogs?party=urn:altinn:person:identifier-no:{DEMO_PID}",
-            server.url
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 fn text<'a>(answer: &'a Answer, field: &str) -> &'a str {

@@ -13,7 +13,9 @@ mod idporten_support;
 use std::path::PathBuf;
 use std::process::Command;
 
-use idporten_support::{Browser, DEMO_PID, IdpServer, REDIRECT_URI, Step, client, query};
+use idporten_support::{
+    Browser, DEMO_PID, IdpServer, REDIRECT_URI, Step, client, end_user_status, query,
+};
 use serde_json::Value;
 
 fn tests_js() -> PathBuf {
@@ -64,20 +66,6 @@ async fn node(server: &IdpServer, phase: &str, extra: &[(&str, &str)]) -> Vec<Va
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
-}
-
-async fn end_user_status(server: &IdpServer, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/enduser/dialogs?party=urn:altinn:person:identifier-no:{DEMO_PID}",
-            server.url
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

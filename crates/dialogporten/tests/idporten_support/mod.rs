@@ -288,3 +288,75 @@ pub fn payload(token: &str) -> Value {
     )
     .unwrap()
 }
+
+/// An RSA-2048 key registered for `private_key_jwt` (the keys Digdir's registration takes),
+/// and RS256 JWTs (client assertions) signed with it.
+pub struct ClientKey {
+    pub kid: String,
+    pair: aws_lc_rs::signature::RsaKeyPair,
+    pub jwk: Value,
+}
+
+impl ClientKey {
+    pub fn new(kid: &str) -> Self {
+        use aws_lc_rs::signature::KeyPair;
+        let pair =
+            aws_lc_rs::signature::RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let public = pair.public_key();
+        let jwk = serde_json::json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+            "n": b64(public.modulus().big_endian_without_leading_zero()),
+            "e": b64(public.exponent().big_endian_without_leading_zero())});
+        Self {
+            kid: kid.to_owned(),
+            pair,
+            jwk,
+        }
+    }
+
+    /// Signs `claims` under `header` as given.
+    pub fn sign_with(&self, header: &Value, claims: &Value) -> String {
+        let message = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message.as_bytes(),
+                &mut signature,
+            )
+            .unwrap();
+        format!("{message}.{}", b64(&signature))
+    }
+
+    /// Signs `claims` with the header `alg` RS256, this key's `kid`, `typ` JWT.
+    pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with(
+            &serde_json::json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}),
+            claims,
+        )
+    }
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The end-user API's answer (status) to `token`: a search of the demo person's dialogs.
+pub async fn end_user_status(server: &IdpServer, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/enduser/dialogs?party=urn:altinn:person:identifier-no:{DEMO_PID}",
+            server.url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
