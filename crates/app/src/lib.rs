@@ -4,3 +4,5 @@
 //!
 //! Layering: `dp-domain` (pure types and rules) → `dp-auth`, `dp-authz` → `dp-store` →
 //! `dp-app` (this crate) → fronts (`dp-api`) → the `dialogporten` binary.
+
+pub mod read;

@@ -3,6 +3,7 @@
 //! This crate knows nothing of HTTP, JSON web tokens or SQL; every other layer builds on it.
 
 pub mod dialog;
+pub mod dialog_reads;
 pub mod enums;
 pub mod identifiers;
 pub mod instance_ref;
