@@ -6,7 +6,10 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::{Value, json};
+use dp_app::read::common::Items;
+use dp_app::read::metadata::{
+    EndUserSearchLimits, Limits, ServiceOwnerSearchLimits, ServiceResourceMetadataItem,
+};
 
 use crate::problem::ApiError;
 use crate::state::DialogState;
@@ -44,19 +47,19 @@ pub fn require_json_accept(headers: &HeaderMap) -> Result<(), ApiError> {
 
 pub async fn limits(headers: HeaderMap) -> Result<Response, ApiError> {
     require_json_accept(&headers)?;
-    let body = json!({
-        "endUserSearch": {
-            "maxExtendedStatusFilterValues": MAX_FILTER_VALUES,
-            "maxOrgFilterValues": MAX_FILTER_VALUES,
-            "maxPartyFilterValues": MAX_END_USER_PARTY_FILTER_VALUES,
-            "maxServiceResourceFilterValues": MAX_FILTER_VALUES,
+    let body = Limits {
+        end_user_search: EndUserSearchLimits {
+            max_extended_status_filter_values: MAX_FILTER_VALUES,
+            max_org_filter_values: MAX_FILTER_VALUES,
+            max_party_filter_values: MAX_END_USER_PARTY_FILTER_VALUES,
+            max_service_resource_filter_values: MAX_FILTER_VALUES,
         },
-        "serviceOwnerSearch": {
-            "maxExtendedStatusFilterValues": MAX_FILTER_VALUES,
-            "maxPartyFilterValues": MAX_FILTER_VALUES,
-            "maxServiceResourceFilterValues": MAX_FILTER_VALUES,
+        service_owner_search: ServiceOwnerSearchLimits {
+            max_extended_status_filter_values: MAX_FILTER_VALUES,
+            max_party_filter_values: MAX_FILTER_VALUES,
+            max_service_resource_filter_values: MAX_FILTER_VALUES,
         },
-    });
+    };
     Ok(crate::serviceowner::common::ok_json(&body, None))
 }
 
@@ -89,7 +92,7 @@ pub async fn service_resources(
             Ok::<_, dp_store::StoreError>(referenced)
         })
         .await?;
-    let mut items: Vec<((String, String), Value)> = referenced
+    let mut items: Vec<((String, String), ServiceResourceMetadataItem)> = referenced
         .iter()
         .map(|resource| {
             let id = resource.trim_start_matches("urn:altinn:resource:");
@@ -108,9 +111,6 @@ pub async fn service_resources(
         })
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
-    Ok(crate::serviceowner::common::ok_json(
-        &json!({ "items": items }),
-        None,
-    ))
+    let items = items.into_iter().map(|(_, item)| item).collect();
+    Ok(crate::serviceowner::common::ok_json(&Items { items }, None))
 }

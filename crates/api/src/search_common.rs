@@ -10,12 +10,12 @@
 pub mod paging;
 
 use axum::response::Response;
+use dp_app::read::common as read;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_domain::localization::is_valid_language_code;
 use dp_store::DialogQuery;
 use dp_store::dialogs::{CursorValue, Order};
-use serde_json::{Value, json};
 
 use self::paging::{
     SortKey, TokenPart, cursor_for, default_order, order_string, parse_order_by, parse_token,
@@ -315,15 +315,38 @@ fn pascal(name: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Paging.
 
-/// One page: runs `query` for `limit + 1` rows after the cursor in the requested order, and
-/// answers `{items, hasNextPage, continuationToken?, orderBy}`. The token is the last item's;
-/// an empty page echoes the request's token (api.md §3.3).
+/// The dialogs of one page, answered by [`DialogPage::respond`] with the read model of each.
+pub struct DialogPage {
+    dialogs: Vec<Dialog>,
+    has_next_page: bool,
+    order_by: String,
+    continuation_token: Option<String>,
+}
+
+impl DialogPage {
+    /// `{items, hasNextPage, orderBy, continuationToken?}` with `item` of every dialog.
+    pub fn respond<'d, T: serde::Serialize>(
+        &'d self,
+        item: impl FnMut(&'d Dialog) -> T,
+    ) -> Response {
+        let body = read::Page {
+            items: self.dialogs.iter().map(item).collect(),
+            has_next_page: self.has_next_page,
+            order_by: self.order_by.clone(),
+            continuation_token: self.continuation_token.clone(),
+        };
+        ok_json(&body, None)
+    }
+}
+
+/// One page: runs `query` for `limit + 1` rows after the cursor in the requested order, for
+/// `{items, hasNextPage, continuationToken?, orderBy}`. The token is the last item's; an empty
+/// page echoes the request's token (api.md §3.3).
 pub async fn page(
     state: &DialogState,
     mut query: DialogQuery,
     paging: Paging,
-    item: impl Fn(&Dialog) -> Value,
-) -> Result<Response, ApiError> {
+) -> Result<DialogPage, ApiError> {
     let limit = usize::try_from(paging.limit).unwrap_or(1);
     query.order = paging
         .order
@@ -342,27 +365,22 @@ pub async fn page(
         .last()
         .map(|d| token_of(d, &paging.order))
         .or(paging.token);
-    let mut body = json!({
-        "items": dialogs.iter().map(item).collect::<Vec<_>>(),
-        "hasNextPage": has_next_page,
-        "orderBy": order_string(&paging.order),
-    });
-    if let Some(token) = token {
-        body["continuationToken"] = Value::String(token);
-    }
-    Ok(ok_json(&body, None))
+    Ok(DialogPage {
+        dialogs,
+        has_next_page,
+        order_by: order_string(&paging.order),
+        continuation_token: token,
+    })
 }
 
 /// A page with nothing on it (no authorization, no service owner).
 pub fn empty_page(paging: Paging) -> Response {
-    let mut body = json!({
-        "items": [],
-        "hasNextPage": false,
-        "orderBy": order_string(&paging.order),
-    });
-    if let Some(token) = paging.token {
-        body["continuationToken"] = Value::String(token);
-    }
+    let body = read::Page::<()> {
+        items: Vec::new(),
+        has_next_page: false,
+        order_by: order_string(&paging.order),
+        continuation_token: paging.token,
+    };
     ok_json(&body, None)
 }
 

@@ -11,7 +11,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use dp_api::serviceowner::create_dialog::CreateDialog;
-use dp_api::serviceowner::{validate_create, view};
+use dp_api::serviceowner::validate_create;
+use dp_app::read::serviceowner as view;
 use dp_bench::load::{Template, send_once};
 use dp_domain::Timestamp;
 use dp_idp::TokenKind;
@@ -232,17 +233,24 @@ fn main() {
     let id = uuid::Uuid::parse_str(body.trim().trim_matches('"')).unwrap();
     let dialog = server.store.get_dialog(id).unwrap().unwrap().dialog;
     let json = serde_json::to_vec(&view::dialog(&dialog, None)).unwrap();
-    bench.run("view::dialog (build the JSON value)", 1, || {
-        view::dialog(&dialog, None)
-    });
     bench.run(
-        &format!("view::dialog + serde_json::to_vec ({} bytes)", json.len()),
+        "read::serviceowner::dialog (build the typed model)",
+        1,
+        || view::dialog(&dialog, None),
+    );
+    bench.run(
+        &format!(
+            "read::serviceowner::dialog + serde_json::to_vec ({} bytes)",
+            json.len()
+        ),
         1,
         || serde_json::to_vec(&view::dialog(&dialog, None)).unwrap(),
     );
-    bench.run("view::search_item + serde_json::to_vec", 1, || {
-        serde_json::to_vec(&view::search_item(&dialog, None)).unwrap()
-    });
+    bench.run(
+        "read::serviceowner::search_item + serde_json::to_vec",
+        1,
+        || serde_json::to_vec(&view::search_item(&dialog, None)).unwrap(),
+    );
     let stored = serde_json::to_string(&dialog).unwrap();
     bench.run(
         &format!(

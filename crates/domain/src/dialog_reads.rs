@@ -127,7 +127,9 @@ mod tests {
         assert_eq!(ids(d.content_updated_at), vec![4, 3]);
         assert_eq!(ids(d.updated_at), vec![3]);
         assert!(d.is_content_seen());
-        d.end_user_context.system_labels.push(SystemLabel::MarkedAsUnopened);
+        d.end_user_context
+            .system_labels
+            .push(SystemLabel::MarkedAsUnopened);
         assert!(!d.is_content_seen());
         d.end_user_context.system_labels.pop();
         d.seen_log.retain(|s| s.id.as_u128() == 2);

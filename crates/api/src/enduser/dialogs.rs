@@ -4,21 +4,20 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderValue;
 use axum::response::Response;
+use dp_app::read::common::{Activity, LabelAssignment, SeenLog};
+use dp_app::read::enduser as view;
 use dp_authz::dialog_access::DetailsAuthorization;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_store::StoredDialog;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::access::EndUserSubject;
 use super::presentation::AcceptedLanguages;
-use super::view;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
 use crate::serviceowner::common::{DIALOG_ENTITY, ok_json, parse_id};
 use crate::serviceowner::dialogs::record_seen;
-use crate::serviceowner::view as so_view;
 use crate::state::DialogState;
 
 /// `DateTime.ToString("s")`-style time in DP's visibility messages.
@@ -107,7 +106,7 @@ pub async fn get(
         .as_ref()
         .and_then(|issuer| super::dialog_token(issuer, &caller.principal, &dialog, &access))
     {
-        body["dialogToken"] = Value::String(token);
+        body.dialog_token = Some(token);
     }
     Ok(ok_json(&body, Some(dialog.revision)))
 }
@@ -121,17 +120,10 @@ pub async fn list_transmissions(
 ) -> Result<Response, ApiError> {
     let (dialog, _, access) = readable(&state, &caller, &dialog_id).await?;
     let now = Timestamp::now();
-    let mut items: Value = dialog
+    let mut items: Vec<view::Transmission> = dialog
         .transmissions
         .iter()
-        .map(|t| {
-            view::transmission(
-                so_view::transmission(&dialog, t, false),
-                t.authorization_attribute.as_deref(),
-                &access,
-                now,
-            )
-        })
+        .map(|t| view::transmission(&dialog, t, &access, now, false))
         .collect();
     view::finish(&mut items, &languages);
     Ok(ok_json(&items, None))
@@ -151,12 +143,7 @@ pub async fn get_transmission(
         .iter()
         .find(|t| t.id == id)
         .ok_or_else(|| ApiError::entity_not_found("DialogTransmission", id))?;
-    let mut item = view::transmission(
-        so_view::transmission(&dialog, transmission, false),
-        transmission.authorization_attribute.as_deref(),
-        &access,
-        Timestamp::now(),
-    );
+    let mut item = view::transmission(&dialog, transmission, &access, Timestamp::now(), false);
     view::finish(&mut item, &languages);
     Ok(ok_json(&item, None))
 }
@@ -169,16 +156,10 @@ pub async fn list_activities(
     Path(dialog_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (dialog, _, _) = readable(&state, &caller, &dialog_id).await?;
-    let mut items: Value = dialog
+    let mut items: Vec<view::ActivityListItem> = dialog
         .activities
         .iter()
-        .map(|a| {
-            let mut value = serde_json::to_value(a).unwrap_or(Value::Null);
-            if let Some(map) = value.as_object_mut() {
-                map.remove("performedBy");
-            }
-            value
-        })
+        .map(view::ActivityListItem::from)
         .collect();
     view::finish(&mut items, &languages);
     Ok(ok_json(&items, None))
@@ -198,15 +179,9 @@ pub async fn get_activity(
         .iter()
         .find(|a| a.id == id)
         .ok_or_else(|| ApiError::entity_not_found("DialogActivity", id))?;
-    let mut item = serde_json::to_value(activity).unwrap_or(Value::Null);
+    let mut item = Activity::from(activity);
     view::finish(&mut item, &languages);
     Ok(ok_json(&item, None))
-}
-
-fn seen_log_item(entry: &dp_domain::dialog::SeenLog, subject: &str) -> Value {
-    let mut value = serde_json::to_value(entry).unwrap_or(Value::Null);
-    value["isCurrentEndUser"] = Value::Bool(entry.seen_by.actor_id.as_deref() == Some(subject));
-    value
 }
 
 /// `GET /api/v1/enduser/dialogs/{dialogId}/seenlog`
@@ -216,10 +191,10 @@ pub async fn list_seen_log(
     Path(dialog_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (dialog, subject, _) = readable(&state, &caller, &dialog_id).await?;
-    let mut items: Value = dialog
+    let mut items: Vec<SeenLog> = dialog
         .seen_log
         .iter()
-        .map(|s| seen_log_item(s, &subject.urn))
+        .map(|s| SeenLog::new(s, Some(&subject.urn)))
         .collect();
     view::finish(&mut items, &[]);
     Ok(ok_json(&items, None))
@@ -238,7 +213,7 @@ pub async fn get_seen_log(
         .iter()
         .find(|s| s.id == id)
         .ok_or_else(|| ApiError::entity_not_found("DialogSeenLog", id))?;
-    let mut item = seen_log_item(entry, &subject.urn);
+    let mut item = SeenLog::new(entry, Some(&subject.urn));
     view::finish(&mut item, &[]);
     Ok(ok_json(&item, None))
 }
@@ -250,7 +225,12 @@ pub async fn list_label_log(
     Path(dialog_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (dialog, _, _) = readable(&state, &caller, &dialog_id).await?;
-    let mut items = json!(dialog.end_user_context.label_log);
+    let mut items: Vec<LabelAssignment> = dialog
+        .end_user_context
+        .label_log
+        .iter()
+        .map(LabelAssignment::from)
+        .collect();
     view::finish(&mut items, &[]);
     Ok(ok_json(&items, None))
 }

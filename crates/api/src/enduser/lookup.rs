@@ -12,6 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::response::Response;
+use dp_app::read::common::localizations;
+use dp_app::read::metadata::{
+    AuthorizationEvidence, EndUserLookup, EvidenceItem, LookupServiceOwner, LookupServiceResource,
+};
+use dp_app::read::presentation::prune_localizations;
 use dp_authz::access::{
     AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
 };
@@ -22,11 +27,10 @@ use dp_domain::enums::{DeletedFilter, IdentifierLookupGrantType};
 use dp_domain::instance_ref::InstanceRef;
 use dp_store::DialogQuery;
 use dp_store::dialogs::{Order, OrderKey};
-use serde_json::{Value, json};
 
 use super::access::EndUserSubject;
 use super::parties::{names, subject_metadata};
-use super::presentation::{AcceptedLanguages, prune_localizations};
+use super::presentation::AcceptedLanguages;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
 use crate::query::Query;
@@ -69,7 +73,7 @@ fn evidence(
     dialog: &Dialog,
     reference: &str,
     languages: &[String],
-) -> Option<Value> {
+) -> Option<AuthorizationEvidence<'static>> {
     let embedded = EmbeddedAuthorization::new(&state.registry);
     let parties = embedded.authorized_parties(&AuthorizedPartiesRequest::everything(
         &subject.urn,
@@ -115,22 +119,24 @@ fn evidence(
             IdentifierLookupGrantType::AccessPackage
         };
         let (name, links) = subject_metadata(subject, languages);
-        items.push(json!({
-            "grantType": grant.as_str(),
-            "subject": subject,
-            "name": name,
-            "links": links,
-        }));
+        items.push(EvidenceItem {
+            grant_type: grant,
+            subject: subject.clone(),
+            name: Some(name),
+            links: Some(links),
+        });
     }
     let via_resource = party
         .authorized_resources
         .iter()
         .any(|r| r.eq_ignore_ascii_case(bare));
     if via_resource {
-        items.push(json!({
-            "grantType": IdentifierLookupGrantType::ResourceDelegation.as_str(),
-            "subject": dialog.service_resource,
-        }));
+        items.push(EvidenceItem {
+            grant_type: IdentifierLookupGrantType::ResourceDelegation,
+            subject: dialog.service_resource.clone(),
+            name: None,
+            links: None,
+        });
     }
     let via_instance = party.authorized_instances.iter().any(|i| {
         i.resource_id.eq_ignore_ascii_case(bare)
@@ -138,20 +144,20 @@ fn evidence(
             && i.instance_ref.eq_ignore_ascii_case(reference)
     });
     if via_instance {
-        items.push(json!({
-            "grantType": IdentifierLookupGrantType::InstanceDelegation.as_str(),
-            "subject": reference,
-        }));
+        items.push(EvidenceItem {
+            grant_type: IdentifierLookupGrantType::InstanceDelegation,
+            subject: reference.to_owned(),
+            name: None,
+            links: None,
+        });
     }
-    (via_role || via_package || via_resource || via_instance).then(|| {
-        json!({
-            "currentAuthenticationLevel": subject.authentication_level,
-            "viaRole": via_role,
-            "viaAccessPackage": via_package,
-            "viaResourceDelegation": via_resource,
-            "viaInstanceDelegation": via_instance,
-            "evidence": items,
-        })
+    (via_role || via_package || via_resource || via_instance).then(|| AuthorizationEvidence {
+        current_authentication_level: subject.authentication_level,
+        via_role,
+        via_access_package: via_package,
+        via_resource_delegation: via_resource,
+        via_instance_delegation: via_instance,
+        evidence: items,
     })
 }
 
@@ -199,29 +205,7 @@ pub async fn dialog_lookup(
     let registry = &state.registry;
     let owner = registry.service_owner_by_code(&dialog.org);
     let resource = registry.resource(&dialog.service_resource);
-    let mut body = json!({
-        "dialogId": dialog.id,
-        "instanceRef": output,
-        "party": dialog.party,
-        "serviceOwner": {
-            "code": dialog.org,
-            "orgNumber": owner.map(|o| o.org_number.clone()).unwrap_or_default(),
-            "name": owner.map_or_else(|| names(&BTreeMap::new(), &dialog.org), |o| names(&o.name, &o.org_code)),
-        },
-        "serviceResource": {
-            "id": dialog.service_resource,
-            "isDelegable": resource.is_some(),
-            "minimumAuthenticationLevel": resource.map_or(
-                dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
-                |r| r.minimum_authentication_level,
-            ),
-            "name": resource.map_or_else(
-                || names(&BTreeMap::new(), &dialog.service_resource),
-                |r| names(&r.title, &r.identifier),
-            ),
-        },
-        "authorizationEvidence": evidence,
-    });
+    let no_names = BTreeMap::new();
     // Below the resource's minimum level the non-sensitive title stands in for the title, as
     // the real service's `IdentifierLookupTitleResolver.ResolveEndUserTitle` does.
     let content = &dialog.content;
@@ -229,9 +213,33 @@ pub async fn dialog_lookup(
         Some(non_sensitive) if subject.below_level(&state, &dialog) => Some(non_sensitive),
         _ => content.title.as_ref(),
     };
-    if let Some(title) = title {
-        body["title"] = serde_json::to_value(&title.value).unwrap_or(Value::Null);
-    }
+    let mut body = EndUserLookup {
+        dialog_id: dialog.id,
+        instance_ref: output,
+        party: &dialog.party,
+        service_owner: LookupServiceOwner {
+            code: &dialog.org,
+            org_number: owner.map(|o| o.org_number.as_str()).unwrap_or_default(),
+            name: owner.map_or_else(
+                || names(&no_names, &dialog.org),
+                |o| names(&o.name, &o.org_code),
+            ),
+        },
+        service_resource: LookupServiceResource {
+            id: &dialog.service_resource,
+            is_delegable: resource.is_some(),
+            minimum_authentication_level: resource.map_or(
+                dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
+                |r| r.minimum_authentication_level,
+            ),
+            name: resource.map_or_else(
+                || names(&no_names, &dialog.service_resource),
+                |r| names(&r.title, &r.identifier),
+            ),
+        },
+        authorization_evidence: evidence,
+        title: title.map(|t| localizations(&t.value)),
+    };
     prune_localizations(&mut body, &languages);
     Ok(ok_json(&body, None))
 }

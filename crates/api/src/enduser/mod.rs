@@ -7,7 +7,6 @@ pub mod lookup;
 pub mod parties;
 pub mod presentation;
 pub mod search;
-pub mod view;
 
 use dp_auth::{DialogTokenClaims, DialogTokenIssuer, Principal, actions_claim, unix_now};
 use dp_authz::dialog_access::DetailsAuthorization;

@@ -14,6 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use dp_app::read::common::{Items, Localization};
+use dp_app::read::metadata::{
+    AuthorizedParty, Links, MetadataServiceOwner, MetadataServiceResource, MetadataSubject,
+    Parties, ServiceResourceMetadataItem,
+};
+use dp_app::read::presentation::prune_list;
 use dp_authz::Registry;
 use dp_authz::access::{
     AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
@@ -21,10 +27,9 @@ use dp_authz::access::{
 use dp_authz::registry::RESOURCE_PREFIX;
 use dp_domain::enums::DeletedFilter;
 use dp_store::DialogQuery;
-use serde_json::{Value, json};
 
 use super::access::EndUserSubject;
-use super::presentation::{AcceptedLanguages, prune_localizations};
+use super::presentation::AcceptedLanguages;
 use crate::auth::EndUser;
 use crate::metadata::{MAX_END_USER_PARTY_FILTER_VALUES, require_json_accept};
 use crate::problem::ApiError;
@@ -97,22 +102,13 @@ const ROLE_NAMES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-fn localizations<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
-    Value::Array(
-        pairs
-            .into_iter()
-            .map(|(language, value)| json!({ "languageCode": language, "value": value }))
-            .collect(),
-    )
-}
-
 /// `BTreeMap` of names by language as a localization list; `fallback` (as `nb`) when empty
 /// (DP `ToLocalizationDtos`).
-pub fn names(map: &BTreeMap<String, String>, fallback: &str) -> Value {
+pub fn names<'a>(map: &'a BTreeMap<String, String>, fallback: &'a str) -> Vec<Localization<'a>> {
     if map.is_empty() {
-        return localizations([("nb", fallback)]);
+        return vec![Localization::new("nb", fallback)];
     }
-    localizations(map.iter().map(|(l, v)| (l.as_str(), v.as_str())))
+    dp_app::read::metadata::registry_names(map)
 }
 
 /// A stable UUID-shaped id from a name (the embedded registry has no role GUIDs of its own).
@@ -128,12 +124,19 @@ fn synthetic_uuid(name: &str) -> String {
 
 /// Name and metadata link of a rule subject (`urn:altinn:rolecode:…` or
 /// `urn:altinn:accesspackage:…`), with names pruned to `languages`.
-pub fn subject_metadata(subject: &str, languages: &[String]) -> (Value, Value) {
+pub fn subject_metadata(
+    subject: &str,
+    languages: &[String],
+) -> (Vec<Localization<'static>>, Links) {
     let subject = subject.to_lowercase();
     let (mut name, link) = if let Some(code) = subject.strip_prefix("urn:altinn:rolecode:") {
         let name = match ROLE_NAMES.iter().find(|(c, ..)| *c == code) {
-            Some((_, nb, nn, en)) => localizations([("nb", *nb), ("nn", *nn), ("en", *en)]),
-            None => localizations([("nb", code.to_uppercase().as_str())]),
+            Some((_, nb, nn, en)) => vec![
+                Localization::new("nb", *nb),
+                Localization::new("nn", *nn),
+                Localization::new("en", *en),
+            ],
+            None => vec![Localization::new("nb", code.to_uppercase())],
         };
         let link = format!(
             "{ALTINN_BASE_URL}accessmanagement/api/v1/meta/info/roles/{}",
@@ -146,10 +149,10 @@ pub fn subject_metadata(subject: &str, languages: &[String]) -> (Value, Value) {
             "{ALTINN_BASE_URL}accessmanagement/api/v1/meta/info/accesspackages/package/urn/{}",
             url::form_urlencoded::byte_serialize(subject.as_bytes()).collect::<String>()
         );
-        (localizations([("nb", code)]), link)
+        (vec![Localization::new("nb", code.to_owned())], link)
     };
-    prune_localizations(&mut name, languages);
-    (name, json!({ "metadata": link }))
+    prune_list(&mut name, languages);
+    (name, Links { metadata: link })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,36 +202,37 @@ pub fn date_of_birth(pid: &str) -> Option<String> {
 
 /// `V1AccessManagementQueriesGetParties_AuthorizedParty` (DP `AuthorizedPartiesHelper` +
 /// `GetPartiesQueryMapper`).
-fn party_view(dto: &AuthorizedPartyDto, subject: &str) -> Value {
+fn party_view<'a>(dto: &'a AuthorizedPartyDto, subject: &str) -> AuthorizedParty<'a> {
     let party = dto.party_urn();
     let has_role = |codes: &[&str]| {
         dto.authorized_roles
             .iter()
             .any(|r| codes.iter().any(|c| r.eq_ignore_ascii_case(c)))
     };
-    let mut value = json!({
-        "party": party,
-        "partyUuid": dto.party_uuid,
-        "partyId": dto.party_id,
-        "name": dto.name,
-        "partyType": dto.party_type,
-        "isDeleted": dto.is_deleted,
-        "hasKeyRole": has_role(KEY_ROLES),
-        "isCurrentEndUser": party.eq_ignore_ascii_case(subject),
-        "isMainAdministrator": has_role(&["HADM"]),
-        "isAccessManager": has_role(&["ADMAI"]),
-        "hasOnlyAccessToSubParties": dto.only_hierarchy_element_with_no_access,
-        "subParties": dto.subunits.iter().map(|s| party_view(s, subject)).collect::<Vec<_>>(),
-    });
     let birth = dto.date_of_birth.clone().or_else(|| {
         (dto.party_type == "Person")
             .then(|| dto.person_id.as_deref().and_then(date_of_birth))
             .flatten()
     });
-    if let Some(birth) = birth {
-        value["dateOfBirth"] = Value::String(birth);
+    AuthorizedParty {
+        is_current_end_user: party.eq_ignore_ascii_case(subject),
+        party,
+        party_uuid: &dto.party_uuid,
+        party_id: dto.party_id,
+        name: &dto.name,
+        party_type: &dto.party_type,
+        is_deleted: dto.is_deleted,
+        has_key_role: has_role(KEY_ROLES),
+        is_main_administrator: has_role(&["HADM"]),
+        is_access_manager: has_role(&["ADMAI"]),
+        has_only_access_to_sub_parties: dto.only_hierarchy_element_with_no_access,
+        sub_parties: dto
+            .subunits
+            .iter()
+            .map(|s| party_view(s, subject))
+            .collect(),
+        date_of_birth: birth,
     }
-    value
 }
 
 /// The caller's own party when the registry does not list it: a person or an e-mail user with
@@ -301,8 +305,8 @@ pub async fn parties(
     {
         found.insert(0, own);
     }
-    let parties: Vec<Value> = found.iter().map(|p| party_view(p, &subject.urn)).collect();
-    Ok(ok_json(&json!({ "authorizedParties": parties }), None))
+    let authorized_parties = found.iter().map(|p| party_view(p, &subject.urn)).collect();
+    Ok(ok_json(&Parties { authorized_parties }, None))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,63 +314,74 @@ pub async fn parties(
 
 /// `V1CommonServiceResourceMetadata_ServiceResourceMetadataItem` for a registry resource
 /// (DP `ServiceResourceMetadataItemBuilder`), names pruned to `languages`.
-pub fn resource_item(registry: &Registry, resource: &str, languages: &[String]) -> Value {
+pub fn resource_item<'a>(
+    registry: &'a Registry,
+    resource: &str,
+    languages: &[String],
+) -> ServiceResourceMetadataItem<'a> {
     let lower = resource.to_lowercase();
-    let id = lower.strip_prefix(RESOURCE_PREFIX).unwrap_or(&lower);
-    let known = registry.resource(id);
+    let id = lower
+        .strip_prefix(RESOURCE_PREFIX)
+        .unwrap_or(&lower)
+        .to_owned();
+    let known = registry.resource(&id);
     let owner = known.and_then(|r| registry.service_owner_by_code(&r.owner));
-    let code = known.map(|r| r.owner.clone()).unwrap_or_default();
-    let mut name = known.map_or_else(|| names(&BTreeMap::new(), id), |r| names(&r.title, id));
-    prune_localizations(&mut name, languages);
+    let code = known.map(|r| r.owner.as_str()).unwrap_or_default();
+    let mut name = match known {
+        Some(r) if !r.title.is_empty() => dp_app::read::metadata::registry_names(&r.title),
+        _ => vec![Localization::new("nb", id.clone())],
+    };
+    prune_list(&mut name, languages);
     let mut owner_name = owner.map_or_else(
-        || names(&BTreeMap::new(), &code),
+        || vec![Localization::new("nb", code)],
         |o| names(&o.name, &o.org_code),
     );
-    prune_localizations(&mut owner_name, languages);
+    prune_list(&mut owner_name, languages);
     let subjects: BTreeSet<String> = known
         .into_iter()
         .flat_map(|r| &r.rules)
         .flat_map(|rule| rule.subjects.iter().map(|s| s.to_lowercase()))
         .collect();
-    let items = |prefix: &str| -> Vec<Value> {
-        let mut items: Vec<(String, Value)> = subjects
+    let items = |prefix: &str| -> Vec<MetadataSubject<'a>> {
+        let mut items: Vec<(String, MetadataSubject<'a>)> = subjects
             .iter()
             .filter(|s| s.starts_with(prefix))
             .map(|s| {
                 let (name, links) = subject_metadata(s, languages);
-                let sort = name[0]["value"].as_str().unwrap_or_default().to_lowercase();
-                (sort, json!({ "urn": s, "name": name, "links": links }))
+                let sort = name
+                    .first()
+                    .map(|l| l.value.to_lowercase())
+                    .unwrap_or_default();
+                let urn = s.clone();
+                (sort, MetadataSubject { urn, name, links })
             })
             .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         items.into_iter().map(|(_, v)| v).collect()
     };
-    let resource_type = known
-        .and_then(|r| serde_json::to_value(r.resource_type).ok())
-        .unwrap_or_else(|| json!(""));
-    json!({
-        "serviceResource": {
-            "id": id,
-            "resourceType": resource_type,
-            "status": if known.is_some() { "Completed" } else { "" },
-            "isDelegable": known.is_some(),
-            "minimumAuthenticationLevel": known.map_or(
+    ServiceResourceMetadataItem {
+        service_resource: MetadataServiceResource {
+            resource_type: known.map(|r| r.resource_type),
+            status: if known.is_some() { "Completed" } else { "" },
+            is_delegable: known.is_some(),
+            minimum_authentication_level: known.map_or(
                 dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
                 |r| r.minimum_authentication_level,
             ),
-            "name": name,
-            "links": {
-                "metadata": format!("{ALTINN_BASE_URL}resourceregistry/api/v1/resource/{id}"),
+            name,
+            links: Links {
+                metadata: format!("{ALTINN_BASE_URL}resourceregistry/api/v1/resource/{id}"),
             },
+            id,
         },
-        "roles": items("urn:altinn:rolecode:"),
-        "accessPackages": items("urn:altinn:accesspackage:"),
-        "serviceOwner": {
-            "orgNumber": owner.map(|o| o.org_number.clone()).unwrap_or_default(),
-            "code": code,
-            "name": owner_name,
+        roles: items("urn:altinn:rolecode:"),
+        access_packages: items("urn:altinn:accesspackage:"),
+        service_owner: MetadataServiceOwner {
+            org_number: owner.map(|o| o.org_number.as_str()).unwrap_or_default(),
+            code,
+            name: owner_name,
         },
-    })
+    }
 }
 
 /// Whether some dialog, deleted ones included, uses `resource` (on `party` when given): one
@@ -456,20 +471,22 @@ pub async fn service_resources(
             Ok::<_, dp_store::StoreError>(referenced)
         })
         .await?;
-    let mut items: Vec<(String, Value)> = referenced
+    let mut items: Vec<(String, ServiceResourceMetadataItem)> = referenced
         .iter()
         .map(|resource| {
             let item = resource_item(&state.registry, resource, &languages);
-            let sort = item["serviceResource"]["name"][0]["value"]
-                .as_str()
-                .unwrap_or_default()
-                .to_lowercase();
+            let sort = item
+                .service_resource
+                .name
+                .first()
+                .map(|l| l.value.to_lowercase())
+                .unwrap_or_default();
             (sort, item)
         })
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    let items: Vec<Value> = items.into_iter().map(|(_, item)| item).collect();
-    Ok(ok_json(&json!({ "items": items }), None))
+    let items = items.into_iter().map(|(_, item)| item).collect();
+    Ok(ok_json(&Items { items }, None))
 }
 
 #[cfg(test)]
@@ -494,17 +511,19 @@ mod tests {
 
     #[test]
     fn role_metadata_has_names_and_links() {
+        use serde_json::json;
+        let json = |name: &[Localization]| serde_json::to_value(name).expect("json");
         let (name, links) = subject_metadata("urn:altinn:rolecode:DAGL", &["en".into()]);
         assert_eq!(
-            name,
+            json(&name),
             json!([{ "languageCode": "en", "value": "Managing director" }])
         );
-        assert!(links["metadata"].as_str().unwrap_or_default().starts_with(
+        assert!(links.metadata.starts_with(
             "https://platform.tt02.altinn.no/accessmanagement/api/v1/meta/info/roles/"
         ));
         let (name, _) = subject_metadata("urn:altinn:accesspackage:skatt-naering", &[]);
         assert_eq!(
-            name,
+            json(&name),
             json!([{ "languageCode": "nb", "value": "skatt-naering" }])
         );
     }

@@ -1,14 +1,9 @@
-//! How end users see dialog data (api.md §0, §3.2, §4.7, §6): localizations pruned to the one
-//! language the `Accept-Language` header prefers, other people's national identity numbers
-//! masked, and links the user may not follow replaced.
-
-use std::sync::OnceLock;
+//! The `Accept-Language` preference of an end-user request (api.md §0, §3.2): the order in
+//! which the typed presentation passes of `dp_app::read::presentation` prune localizations
+//! (those passes also mask other people's identity numbers and replace the links a user may not
+//! follow, api.md §4.7, §6).
 
 use axum::http::HeaderMap;
-use serde_json::Value;
-
-pub const UNAUTHORIZED_URL: &str = "urn:dialogporten:unauthorized";
-pub const EXPIRED_URL: &str = "urn:dialogporten:expired";
 
 /// The order in which localizations are chosen for a request (DP `AcceptedLanguages` and
 /// `LocalizationExtensions.PruneLocalizations`): the accepted codes by descending weight (ties
@@ -94,90 +89,12 @@ pub fn accepted_languages(headers: &HeaderMap) -> Result<Vec<String>, crate::pro
     Ok(order)
 }
 
-fn is_localization_list(items: &[Value]) -> bool {
-    !items.is_empty()
-        && items.iter().all(|item| {
-            item.as_object().is_some_and(|o| {
-                o.len() == 2 && o.contains_key("languageCode") && o.contains_key("value")
-            })
-        })
-}
-
-/// DP's `PruneLocalizations`: every localized list keeps one localization, the first of
-/// `order` (from [`accepted_languages`]) that it has; a list with none of them is left whole,
-/// and an empty order (no `Accept-Language`) prunes nothing.
-pub fn prune_localizations(value: &mut Value, order: &[String]) {
-    if order.is_empty() {
-        return;
-    }
-    let order: Vec<&str> = order.iter().map(String::as_str).collect();
-    prune(value, &order);
-}
-
-fn prune(value: &mut Value, order: &[&str]) {
-    match value {
-        Value::Array(items) if is_localization_list(items) => {
-            let chosen = order.iter().find_map(|language| {
-                items
-                    .iter()
-                    .find(|item| item["languageCode"].as_str() == Some(language))
-                    .cloned()
-            });
-            if let Some(chosen) = chosen {
-                *items = vec![chosen];
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| prune(v, order)),
-        Value::Object(map) => map.values_mut().for_each(|v| prune(v, order)),
-        _ => {}
-    }
-}
-
-/// A per-process random salt: the same person masks to the same id within one run only
-/// (DP `IdentifierMasker`).
-fn salt() -> &'static [u8; 32] {
-    static SALT: OnceLock<[u8; 32]> = OnceLock::new();
-    SALT.get_or_init(rand::random)
-}
-
-/// `urn:altinn:person:identifier-ephemeral:<10 hex>` for a person identifier.
-pub fn mask(actor_id: &str) -> String {
-    let mut context = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
-    context.update(salt());
-    context.update(actor_id.as_bytes());
-    let digest = context.finish();
-    let hex: String = digest.as_ref()[..5]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("urn:altinn:person:identifier-ephemeral:{hex}")
-}
-
-/// Masks every person `actorId` in `value` (api.md §4.7).
-pub fn mask_person_ids(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
-                if key == "actorId" {
-                    if let Some(id) = inner.as_str()
-                        && id.starts_with("urn:altinn:person:identifier-no:")
-                    {
-                        *inner = Value::String(mask(id));
-                    }
-                } else {
-                    mask_person_ids(inner);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(mask_person_ids),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use dp_app::read::common::{Actor, Localization, SeenLog};
+    use dp_app::read::presentation::{mask, mask_person_ids, prune_list};
+    use dp_domain::enums::ActorType;
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
@@ -190,40 +107,29 @@ mod tests {
 
     #[test]
     fn localizations_are_pruned_by_weight_then_fallback() {
-        let list = json!({ "title": [
-            { "languageCode": "nb", "value": "Hei" },
-            { "languageCode": "en", "value": "Hello" },
-            { "languageCode": "nn", "value": "Hei då" } ] });
+        let list = vec![
+            Localization::new("nb", "Hei"),
+            Localization::new("en", "Hello"),
+            Localization::new("nn", "Hei då"),
+        ];
         let pruned = |header: &str| {
             let mut value = list.clone();
-            prune_localizations(
+            prune_list(
                 &mut value,
                 &accepted_languages(&headers(header)).expect("well formed"),
             );
-            value["title"].clone()
+            value
         };
         assert_eq!(
             pruned("nn;q=0.9, en;q=0.5"),
-            json!([{ "languageCode": "nn", "value": "Hei då" }])
+            vec![Localization::new("nn", "Hei då")]
         );
-        assert_eq!(
-            pruned("en-GB"),
-            json!([{ "languageCode": "en", "value": "Hello" }])
-        );
-        assert_eq!(
-            pruned("de"),
-            json!([{ "languageCode": "en", "value": "Hello" }])
-        );
-        assert_eq!(
-            pruned("sv"),
-            json!([{ "languageCode": "nb", "value": "Hei" }])
-        );
-        assert_eq!(
-            pruned("*"),
-            json!([{ "languageCode": "en", "value": "Hello" }])
-        );
+        assert_eq!(pruned("en-GB"), vec![Localization::new("en", "Hello")]);
+        assert_eq!(pruned("de"), vec![Localization::new("en", "Hello")]);
+        assert_eq!(pruned("sv"), vec![Localization::new("nb", "Hei")]);
+        assert_eq!(pruned("*"), vec![Localization::new("en", "Hello")]);
         let mut untouched = list.clone();
-        prune_localizations(&mut untouched, &[]);
+        prune_list(&mut untouched, &[]);
         assert_eq!(untouched, list);
     }
 
@@ -246,10 +152,23 @@ mod tests {
 
     #[test]
     fn person_ids_are_masked_stably_within_a_run() {
-        let mut value = json!({ "seenBy": { "actorId": "urn:altinn:person:identifier-no:08844397713" },
-                                "sender": { "actorId": "urn:altinn:organization:identifier-no:310923044" } });
+        let entry = |actor_id: &'static str| SeenLog {
+            id: uuid::Uuid::nil(),
+            seen_at: dp_domain::Timestamp::now(),
+            seen_by: Actor {
+                actor_type: ActorType::PartyRepresentative,
+                actor_name: None,
+                actor_id: Some(actor_id.into()),
+            },
+            is_via_service_owner: false,
+            is_current_end_user: false,
+        };
+        let mut value = vec![
+            entry("urn:altinn:person:identifier-no:08844397713"),
+            entry("urn:altinn:organization:identifier-no:310923044"),
+        ];
         mask_person_ids(&mut value);
-        let masked = value["seenBy"]["actorId"].as_str().expect("masked");
+        let masked = value[0].seen_by.actor_id.as_deref().expect("masked");
         assert!(masked.starts_with("urn:altinn:person:identifier-ephemeral:"));
         assert_eq!(
             masked.len(),
@@ -257,8 +176,8 @@ mod tests {
         );
         assert_eq!(masked, mask("urn:altinn:person:identifier-no:08844397713"));
         assert_eq!(
-            value["sender"]["actorId"],
-            "urn:altinn:organization:identifier-no:310923044"
+            value[1].seen_by.actor_id.as_deref(),
+            Some("urn:altinn:organization:identifier-no:310923044")
         );
     }
 }

@@ -18,16 +18,15 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use dp_app::read::enduser as view;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
 use dp_domain::localization::normalize_language_code;
 use dp_store::DialogQuery;
-use serde_json::Value;
 
 use super::access::EndUserSubject;
 use super::presentation::AcceptedLanguages;
-use super::view::finish;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
 use crate::query::Query;
@@ -36,7 +35,6 @@ use crate::search_common::{
     validate_parties, validate_process, validate_ranges, validate_search,
 };
 use crate::serviceowner::validation::Errors;
-use crate::serviceowner::view as so_view;
 use crate::state::DialogState;
 
 /// Free text over more authorized pairs than this needs a `contentUpdatedAfter` bound.
@@ -46,15 +44,6 @@ pub const MAX_PAIRS: usize = 15_000;
 
 const TOO_BROAD: &str = "The search matched too many dialogs to complete. Narrow it with a date \
 range (contentUpdatedAfter), fewer parties, or a service resource.";
-
-/// Fields of the service-owner list item that `V1EndUserDialogsQueriesSearch_Dialog` lacks.
-const SERVICE_OWNER_ONLY: &[&str] = &[
-    "revision",
-    "deletedAt",
-    "visibleFrom",
-    "serviceOwnerContext",
-    "expiresAt",
-];
 
 /// The bound and validated request.
 struct SearchRequest {
@@ -162,35 +151,16 @@ fn too_broad(query: &DialogQuery) -> Option<ApiError> {
     (size > MAX_PAIRS || broad_free_text).then(|| ApiError::unprocessable("Search", TOO_BROAD))
 }
 
-/// `V1EndUserDialogsQueriesSearch_Dialog` for `subject`.
-fn item(
+/// `V1EndUserDialogsQueriesSearch_Dialog` for `subject`: below the minimum level the
+/// non-sensitive texts stand in.
+fn item<'d>(
     state: &DialogState,
     subject: &EndUserSubject,
     languages: &[String],
-    dialog: &Dialog,
-) -> Value {
-    let mut value = so_view::search_item(dialog, Some(&subject.urn));
-    if let Some(map) = value.as_object_mut() {
-        for key in SERVICE_OWNER_ONLY {
-            map.remove(*key);
-        }
-        if let Some(content) = map.get_mut("content").and_then(Value::as_object_mut) {
-            let non_sensitive_title = content.remove("nonSensitiveTitle");
-            let non_sensitive_summary = content.remove("nonSensitiveSummary");
-            // Below the minimum level the non-sensitive texts stand in (the real service's
-            // `SearchDialogQuery` content selection by `HasRequiredAuthLevel`).
-            if subject.below_level(state, dialog) {
-                if let Some(title) = non_sensitive_title {
-                    content.insert("title".into(), title);
-                }
-                if let Some(summary) = non_sensitive_summary {
-                    content.insert("summary".into(), summary);
-                }
-            }
-        }
-    }
-    finish(&mut value, languages);
-    value
+    dialog: &'d Dialog,
+) -> view::SearchDialog<'d> {
+    let below_level = subject.below_level(state, dialog);
+    view::search_item(dialog, &subject.urn, below_level, languages)
 }
 
 /// `GET /api/v1/enduser/dialogs`
@@ -212,10 +182,9 @@ pub async fn search(
     if let Some(error) = too_broad(&query) {
         return Err(error);
     }
-    page(&state, query, paging, |dialog| {
-        item(&state, &subject, &languages, dialog)
-    })
-    .await
+    Ok(page(&state, query, paging)
+        .await?
+        .respond(|dialog| item(&state, &subject, &languages, dialog)))
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use dp_app::read::common::Activity as ActivityView;
+use dp_app::read::serviceowner as view;
 use dp_auth::Principal;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
@@ -21,7 +23,7 @@ use super::create_dialog::{Activity, CreateDialog, Transmission};
 use super::mapping::{self, ActorNames};
 use super::patch::update_document;
 use super::update::update;
-use super::{dialogs::validation_context, validate_create, view};
+use super::{dialogs::validation_context, validate_create};
 use crate::auth::{ServiceOwner, ServiceOwnerChangeTransmissions};
 use crate::json::{ContractJson, parse_body};
 use crate::problem::ApiError;
@@ -225,11 +227,11 @@ pub async fn list_transmissions(
     // (`SearchTransmissionQuery` orders by `CreatedAt` descending).
     let mut transmissions: Vec<_> = dialog.transmissions.iter().collect();
     transmissions.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-    let items: Vec<Value> = transmissions
+    let items: Vec<view::Transmission> = transmissions
         .into_iter()
         .map(|t| view::transmission(&dialog, t, false))
         .collect();
-    Ok(ok_json(&Value::Array(items), None))
+    Ok(ok_json(&items, None))
 }
 
 /// `GET .../dialogs/{dialogId}/transmissions/{transmissionId}`
@@ -258,12 +260,12 @@ pub async fn list_activities(
     Path(dialog_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let dialog = readable(&state, &caller, &dialog_id, false).await?;
-    let items: Vec<Value> = dialog
+    let items: Vec<view::ActivityListItem> = dialog
         .activities
         .iter()
-        .map(view::activity_list_item)
+        .map(view::ActivityListItem::from)
         .collect();
-    Ok(ok_json(&Value::Array(items), None))
+    Ok(ok_json(&items, None))
 }
 
 /// `GET .../dialogs/{dialogId}/activities/{activityId}`
@@ -279,8 +281,7 @@ pub async fn get_activity(
         .iter()
         .find(|a| a.id == id)
         .ok_or_else(|| ApiError::entity_not_found(ACTIVITY_ENTITY, id))?;
-    let body = serde_json::to_value(activity).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(ok_json(&body, None))
+    Ok(ok_json(&ActivityView::from(activity), None))
 }
 
 /// `GET .../dialogs/{dialogId}/seenlog`
@@ -290,8 +291,12 @@ pub async fn list_seen_log(
     Path(dialog_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let dialog = readable(&state, &caller, &dialog_id, true).await?;
-    let items: Vec<Value> = dialog.seen_log.iter().map(view::seen_log).collect();
-    Ok(ok_json(&Value::Array(items), None))
+    let items: Vec<view::SeenLogItem> = dialog
+        .seen_log
+        .iter()
+        .map(view::SeenLogItem::from)
+        .collect();
+    Ok(ok_json(&items, None))
 }
 
 /// `GET .../dialogs/{dialogId}/seenlog/{seenLogId}`
@@ -307,7 +312,7 @@ pub async fn get_seen_log(
         .iter()
         .find(|s| s.id == id)
         .ok_or_else(|| ApiError::entity_not_found(SEEN_LOG_ENTITY, id))?;
-    Ok(ok_json(&view::seen_log(entry), None))
+    Ok(ok_json(&view::SeenLogItem::from(entry), None))
 }
 
 /// `POST .../activities/{activityId}/actions/updateFormSavedActivityTime` (hidden, admin

@@ -125,12 +125,17 @@ pub fn no_content(revision: Uuid) -> Response {
     (StatusCode::NO_CONTENT, [("Etag", etag(revision))]).into_response()
 }
 
-/// 200 with a JSON body and, when given, an `Etag`.
-pub fn ok_json(body: &serde_json::Value, revision: Option<Uuid>) -> Response {
+/// 200 with a JSON body (a read model serialized straight into the response) and, when given,
+/// an `Etag`.
+pub fn ok_json(body: &impl serde::Serialize, revision: Option<Uuid>) -> Response {
+    let body = match serde_json::to_vec(body) {
+        Ok(body) => body,
+        Err(error) => return ApiError::Internal(error.to_string()).into_response(),
+    };
     let mut response = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
+        body,
     )
         .into_response();
     if let Some(revision) = revision {

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use dp_app::read::serviceowner as view;
 use dp_authz::ResourceType;
 use dp_domain::Timestamp;
 use dp_domain::dialog::{Dialog, EndUserContext, ServiceOwnerContext};
@@ -16,7 +17,7 @@ use super::common::{
 };
 use super::create_dialog::CreateDialog;
 use super::mapping::{self, ActorNames};
-use super::{rules, validate_create, view};
+use super::{rules, validate_create};
 use crate::auth::ServiceOwner;
 use crate::json::ContractJson;
 use crate::problem::ApiError;
@@ -225,7 +226,7 @@ pub async fn get(
     }
     let dialog = record_seen(&state, stored, &end_user, true).await;
     let mut body = view::dialog(&dialog, Some(&end_user));
-    view::flag_authorized(&mut body, &dialog, &access);
+    body.flag_authorized(&access);
     Ok(ok_json(&body, Some(dialog.revision)))
 }
 

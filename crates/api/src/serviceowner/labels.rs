@@ -35,7 +35,7 @@ pub async fn get_labels(
     let id = parse_id("dialogId", &dialog_id)?;
     let stored = load_owned(&state, &caller.principal, id).await?;
     Ok(ok_json(
-        &super::view::service_owner_labels(&stored.dialog),
+        &dp_app::read::serviceowner::service_owner_labels(&stored.dialog),
         Some(stored.dialog.service_owner_context.revision),
     ))
 }

@@ -1,16 +1,13 @@
 //! `GET /api/v1/serviceowner/dialoglookup` (instance references, api.md §4.8) and
 //! `GET .../actions/should-send-notification` (notification conditions, api.md §1).
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, State};
 use axum::response::Response;
-use dp_authz::Registry;
-use dp_domain::dialog::Dialog;
+use dp_app::read::metadata::ServiceOwnerLookup;
+use dp_app::read::serviceowner::NotificationCondition;
 use dp_domain::enums::{ActivityType, DeletedFilter, NotificationConditionType};
 use dp_domain::instance_ref::InstanceRef;
 use dp_store::DialogQuery;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::common::{DIALOG_ENTITY, ok_json, owns, parse_id};
@@ -18,42 +15,6 @@ use crate::auth::{NotificationConditionCheck, ServiceOwner};
 use crate::problem::ApiError;
 use crate::query::Query;
 use crate::state::DialogState;
-
-fn localizations(map: &BTreeMap<String, String>) -> Value {
-    Value::Array(
-        map.iter()
-            .map(|(language, value)| json!({ "languageCode": language, "value": value }))
-            .collect(),
-    )
-}
-
-fn lookup_body(dialog: &Dialog, instance_ref: &str, registry: &Registry) -> Value {
-    let owner = registry.service_owner_by_code(&dialog.org);
-    let resource = registry.resource(&dialog.service_resource);
-    let mut body = json!({
-        "dialogId": dialog.id,
-        "instanceRef": instance_ref,
-        "party": dialog.party,
-        "serviceOwner": {
-            "code": dialog.org,
-            "orgNumber": owner.map(|o| o.org_number.clone()).unwrap_or_default(),
-            "name": owner.map(|o| localizations(&o.name)).unwrap_or(json!([])),
-        },
-        "serviceResource": {
-            "id": dialog.service_resource,
-            "isDelegable": true,
-            "minimumAuthenticationLevel": resource.map_or(3, |r| r.minimum_authentication_level),
-            "name": resource.map(|r| localizations(&r.title)).unwrap_or(json!([])),
-        },
-    });
-    if let Some(title) = &dialog.content.title {
-        body["title"] = serde_json::to_value(&title.value).unwrap_or(Value::Null);
-    }
-    if let Some(title) = &dialog.content.non_sensitive_title {
-        body["nonSensitiveTitle"] = serde_json::to_value(&title.value).unwrap_or(Value::Null);
-    }
-    body
-}
 
 /// `GET /api/v1/serviceowner/dialoglookup?instanceRef=`
 pub async fn dialog_lookup(
@@ -87,9 +48,12 @@ pub async fn dialog_lookup(
         }
     };
     match found {
-        Some(dialog) if owns(&state, &caller.principal, &dialog) && !dialog.is_deleted() => Ok(
-            ok_json(&lookup_body(&dialog, raw.trim(), &state.registry), None),
-        ),
+        Some(dialog) if owns(&state, &caller.principal, &dialog) && !dialog.is_deleted() => {
+            Ok(ok_json(
+                &ServiceOwnerLookup::new(&dialog, raw.trim(), &state.registry),
+                None,
+            ))
+        }
         _ => Err(ApiError::NotFound(crate::problem::FieldErrors::from([(
             "InstanceRef".to_owned(),
             vec![format!(
@@ -192,5 +156,10 @@ pub async fn should_send_notification(
         NotificationConditionType::NotExists => !exists,
         NotificationConditionType::Exists => exists,
     };
-    Ok(ok_json(&json!({ "sendNotification": send }), None))
+    Ok(ok_json(
+        &NotificationCondition {
+            send_notification: send,
+        },
+        None,
+    ))
 }

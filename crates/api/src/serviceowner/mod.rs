@@ -17,4 +17,3 @@ pub mod validate_children;
 pub mod validate_content;
 pub mod validate_create;
 pub mod validation;
-pub mod view;

@@ -11,10 +11,10 @@
 //! The shape comes from the contract's `V1ServiceOwnerDialogsCommandsUpdate_Dialog` schema and
 //! the schemas it refers to, so it cannot drift from the PUT body.
 
+use dp_app::read::serviceowner as view;
 use dp_domain::dialog::Dialog;
 use serde_json::{Map, Value};
 
-use super::view;
 use crate::json::{canonical_property_name, contract_schemas, normalize_property_names};
 use crate::problem::ApiError;
 
@@ -152,7 +152,7 @@ fn unknown_member(value: &Value, schema: &Value, path: &str) -> Option<String> {
 /// The update body of a stored dialog (`V1ServiceOwnerDialogsCommandsUpdate_Dialog`), every
 /// property present; transmissions and activities empty so `add /transmissions/-` appends.
 pub fn update_document(dialog: &Dialog) -> Value {
-    let mut document = view::dialog(dialog, None);
+    let mut document = serde_json::to_value(view::dialog(dialog, None)).unwrap_or(Value::Null);
     if let Some(object) = document.as_object_mut() {
         object.insert("transmissions".into(), Value::Array(Vec::new()));
         object.insert("activities".into(), Value::Array(Vec::new()));

@@ -35,14 +35,12 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use dp_app::read::serviceowner as view;
 use dp_domain::PartyIdentifier;
-use dp_domain::dialog::Dialog;
 use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
 use dp_domain::localization::normalize_language_code;
 use dp_store::DialogQuery;
-use serde_json::{Value, json};
 
-use super::view;
 use crate::auth::ServiceOwnerSearch;
 use crate::enduser::access::EndUserSubject;
 use crate::problem::ApiError;
@@ -241,23 +239,13 @@ pub async fn search(
         dialog_query.authorized_instances = list.instance_refs.into_iter().collect();
     }
     let current = request.end_user_id;
-    page(&state, dialog_query, request.paging, |d| {
-        view::search_item(d, current.as_deref())
-    })
-    .await
+    Ok(page(&state, dialog_query, request.paging)
+        .await?
+        .respond(|d| view::search_item(d, current.as_deref())))
 }
 
 // ---------------------------------------------------------------------------------------------
 // `GET /api/v1/serviceowner/dialogs/endusercontext`
-
-/// `V1ServiceOwnerDialogsQueriesSearchEndUserContext_DialogEndUserContextItem`.
-fn end_user_context_item(dialog: &Dialog) -> Value {
-    json!({
-        "dialogId": dialog.id,
-        "endUserContextRevision": dialog.end_user_context.revision,
-        "systemLabels": dialog.end_user_context.system_labels,
-    })
-}
 
 /// `GET /api/v1/serviceowner/dialogs/endusercontext`: the end-user contexts of the caller's
 /// dialogs for the given parties, newest content first; `label` values are OR-ed and
@@ -294,7 +282,9 @@ pub async fn search_end_user_context(
         deleted: Some(DeletedFilter::Exclude),
         ..DialogQuery::default()
     };
-    page(&state, dialog_query, paging, end_user_context_item).await
+    Ok(page(&state, dialog_query, paging)
+        .await?
+        .respond(view::EndUserContextItem::from))
 }
 
 #[cfg(test)]

@@ -16,8 +16,7 @@ use uuid::Uuid;
 
 use super::common::{
     Activity, Actor, ApiAction, Attachment, ContentValue, EndUserContext, GuiAction, Localization,
-    NavigationalAction, SeenLog, TransmissionContent, content, description, lower_case,
-    seen_since,
+    NavigationalAction, SeenLog, TransmissionContent, content, description, lower_case, seen_since,
 };
 use super::presentation::{
     UNAUTHORIZED_URL, Visitor, Walk, hide_attachment_urls, hide_content_reference,

@@ -73,10 +73,17 @@ impl<'a> ServiceOwnerLookup<'a> {
             service_resource: LookupServiceResource {
                 id: &dialog.service_resource,
                 is_delegable: true,
-                minimum_authentication_level: resource.map_or(3, |r| r.minimum_authentication_level),
-                name: resource.map(|r| registry_names(&r.title)).unwrap_or_default(),
+                minimum_authentication_level: resource
+                    .map_or(3, |r| r.minimum_authentication_level),
+                name: resource
+                    .map(|r| registry_names(&r.title))
+                    .unwrap_or_default(),
             },
-            title: dialog.content.title.as_ref().map(|t| localizations(&t.value)),
+            title: dialog
+                .content
+                .title
+                .as_ref()
+                .map(|t| localizations(&t.value)),
             non_sensitive_title: dialog
                 .content
                 .non_sensitive_title
@@ -163,7 +170,7 @@ pub struct Parties<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetadataServiceResource<'a> {
-    pub id: &'a str,
+    pub id: String,
     #[serde(serialize_with = "resource_type_or_empty")]
     pub resource_type: Option<ResourceType>,
     pub status: &'static str,

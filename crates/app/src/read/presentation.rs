@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use dp_domain::Timestamp;
 
 use super::common::{
-    Activity, Actor, ApiAction, Attachment, ContentValue, GuiAction, LabelAssignment,
-    Localization, NavigationalAction, SeenLog, TransmissionContent,
+    Activity, Actor, ApiAction, Attachment, ContentValue, GuiAction, LabelAssignment, Localization,
+    NavigationalAction, SeenLog, TransmissionContent,
 };
 use super::metadata::{
     AuthorizationEvidence, EndUserLookup, EvidenceItem, LookupServiceOwner, LookupServiceResource,

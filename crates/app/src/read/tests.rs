@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 
 use super::common::{Activity, Actor, Localization, SeenLog};
 use super::presentation::{
-    EXPIRED_URL, UNAUTHORIZED_URL, hide_attachment_urls, mask, mask_person_ids,
-    prune_localizations,
+    EXPIRED_URL, UNAUTHORIZED_URL, hide_attachment_urls, mask, mask_person_ids, prune_localizations,
 };
 use super::{enduser, serviceowner};
 
@@ -130,7 +129,11 @@ fn end_user_models_write_the_json_of_the_value_views() {
     let mut activity = Activity::from(&d.activities[1]);
     enduser::finish(&mut activity, &langs);
     assert_same_text(&activity, "eu_activity");
-    let mut seen: Vec<_> = d.seen_log.iter().map(|s| SeenLog::new(s, Some(P1))).collect();
+    let mut seen: Vec<_> = d
+        .seen_log
+        .iter()
+        .map(|s| SeenLog::new(s, Some(P1)))
+        .collect();
     enduser::finish(&mut seen, &[]);
     assert_same_text(&seen, "eu_seen_log");
     let mut log: Vec<super::common::LabelAssignment<'_>> = d
@@ -207,8 +210,14 @@ fn pruning_keeps_the_first_preferred_language_and_leaves_other_lists_whole() {
         prune_localizations(&mut activity, &order);
         activity.description.expect("kept")
     };
-    assert_eq!(pruned(&["nn", "en", "nb"]), vec![Localization::new("nn", "Hei då")]);
-    assert_eq!(pruned(&["de", "en", "nb"]), vec![Localization::new("en", "Hello")]);
+    assert_eq!(
+        pruned(&["nn", "en", "nb"]),
+        vec![Localization::new("nn", "Hei då")]
+    );
+    assert_eq!(
+        pruned(&["de", "en", "nb"]),
+        vec![Localization::new("en", "Hello")]
+    );
     assert_eq!(pruned(&["sv"]), list(), "none preferred: whole");
     assert_eq!(pruned(&[]), list(), "no Accept-Language: whole");
 }
@@ -237,7 +246,10 @@ fn person_ids_are_masked_and_organizations_are_not() {
     mask_person_ids(&mut actors);
     let masked = actors[0].performed_by.actor_id.as_deref().expect("masked");
     assert!(masked.starts_with("urn:altinn:person:identifier-ephemeral:"));
-    assert_eq!(masked.len(), "urn:altinn:person:identifier-ephemeral:".len() + 10);
+    assert_eq!(
+        masked.len(),
+        "urn:altinn:person:identifier-ephemeral:".len() + 10
+    );
     assert_eq!(masked, mask(P1), "stable within a run");
     assert_eq!(
         actors[1].performed_by.actor_id.as_deref(),
