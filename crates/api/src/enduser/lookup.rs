@@ -151,7 +151,7 @@ fn evidence(
             links: None,
         });
     }
-    (via_role || via_package || via_resource || via_instance).then(|| AuthorizationEvidence {
+    (via_role || via_package || via_resource || via_instance).then_some(AuthorizationEvidence {
         current_authentication_level: subject.authentication_level,
         via_role,
         via_access_package: via_package,
