@@ -81,17 +81,8 @@ pub async fn service_resources(
         .iter()
         .map(|r| format!("urn:altinn:resource:{}", r.identifier))
         .collect();
-    let referenced = state
-        .run(move |store| {
-            let mut referenced = Vec::new();
-            for resource in candidates {
-                if crate::enduser::parties::is_referenced(store, None, &resource)? {
-                    referenced.push(resource);
-                }
-            }
-            Ok::<_, dp_store::StoreError>(referenced)
-        })
-        .await?;
+    let probes = candidates.into_iter().map(|r| (None, r)).collect();
+    let referenced = state.store.resources_in_use(probes).await?;
     let mut items: Vec<((String, String), ServiceResourceMetadataItem)> = referenced
         .iter()
         .map(|resource| {

@@ -15,7 +15,7 @@ use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_domain::localization::is_valid_language_code;
 use dp_store::DialogQuery;
-use dp_store::dialogs::{CursorValue, Order};
+use dp_store::{CursorValue, Order};
 
 use self::paging::{
     SortKey, TokenPart, cursor_for, default_order, order_string, parse_order_by, parse_token,
@@ -358,7 +358,7 @@ pub async fn page(
         .collect();
     query.after = paging.cursor;
     query.limit = limit + 1;
-    let mut dialogs = state.run(move |store| store.search_dialogs(&query)).await?;
+    let mut dialogs = state.store.search_dialogs(query).await?;
     let has_next_page = dialogs.len() > limit;
     dialogs.truncate(limit);
     let token = dialogs

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use dp_authz::Registry;
-use dp_store::{DialogStore, StoreError, WriteError};
+use dp_store::{Store, StoreError, WriteError};
 
 use crate::problem::ApiError;
 
 #[derive(Clone)]
 pub struct DialogState {
-    pub store: Arc<dyn DialogStore>,
+    pub store: Arc<dyn Store>,
     /// The registry as of this request.
     pub registry: Arc<Registry>,
     /// Signs end users' `dialogToken` (auth.md §7).
@@ -51,29 +51,11 @@ pub fn idempotent_key_conflict(key: &str, existing: uuid::Uuid) -> ApiError {
 }
 
 impl DialogState {
-    /// Runs a store call on the blocking pool: SQLite calls block, handlers must not.
-    pub async fn run<T, E>(
-        &self,
-        f: impl FnOnce(&dyn DialogStore) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        E: Into<ApiError> + Send + 'static,
-    {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(store.as_ref()))
-            .await
-            .map_err(|e| ApiError::Internal(format!("store task failed: {e}")))?
-            .map_err(Into::into)
-    }
-
-    /// Reads one dialog by id on the calling thread. A primary-key read from SQLite's page
-    /// cache takes a few microseconds, less than the hop to the blocking pool that `run` makes
-    /// (profiling the GET benchmark showed the thread switches as its largest cost).
-    pub fn get_dialog_now(
+    /// Reads one dialog by id (a point read; see `dp_store::sqlite` on where it runs).
+    pub async fn get_dialog(
         &self,
         id: uuid::Uuid,
     ) -> Result<Option<dp_store::StoredDialog>, ApiError> {
-        self.store.get_dialog(id).map_err(Into::into)
+        self.store.get_dialog(id).await.map_err(Into::into)
     }
 }

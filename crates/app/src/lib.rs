@@ -6,3 +6,4 @@
 //! `dp-app` (this crate) → fronts (`dp-api`) → the `dialogporten` binary.
 
 pub mod read;
+pub mod registry;

@@ -17,7 +17,6 @@ use dp_bench::load::{Template, send_once};
 use dp_domain::Timestamp;
 use dp_idp::TokenKind;
 use dp_idp::testtools::{Minted, Params};
-use dp_store::DialogStore;
 use hyper::Method;
 
 /// The harness's create body (`bench/create-dialog.json`): a typical dialog with a transmission,
@@ -231,7 +230,11 @@ fn main() {
         .unwrap();
     assert_eq!(status, 201, "{body}");
     let id = uuid::Uuid::parse_str(body.trim().trim_matches('"')).unwrap();
-    let dialog = server.store.get_dialog(id).unwrap().unwrap().dialog;
+    let dialog = runtime
+        .block_on(server.store.get_dialog(id))
+        .unwrap()
+        .unwrap()
+        .dialog;
     let json = serde_json::to_vec(&view::dialog(&dialog, None)).unwrap();
     bench.run(
         "read::serviceowner::dialog (build the typed model)",

@@ -157,7 +157,8 @@ fn main() -> anyhow::Result<()> {
                 service_owners: data.service_owners,
                 seed: data.seed,
             };
-            let (generation, _) = setup::generate(&data_dir, &options, true)?;
+            let (generation, _) = tokio::runtime::Runtime::new()?
+                .block_on(setup::generate(&data_dir, &options, true))?;
             eprintln!(
                 "{} dialogs in {:.1} s ({:.0}/s), store {:.0} MB",
                 generation.dialogs,
@@ -197,13 +198,14 @@ fn main() -> anyhow::Result<()> {
                 max_requests: None,
                 grant_pool: 3000,
             };
-            let store = dp_store::SqliteStore::open(&data_dir.join("dialogporten.db"))?;
-            let document = store.load_registry()?.context("no registry stored")?;
-            drop(store);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
                 .build()?;
+            let document = runtime.block_on(async {
+                let store = dp_store::sqlite::open(&data_dir.join("dialogporten.db"))?;
+                store.load_registry().await?.context("no registry stored")
+            })?;
             runtime.block_on(async {
                 let target = dp_bench::load::Target::new(addr);
                 let fixture = Fixture::load(&target, &data_dir, &document).await?;
@@ -304,7 +306,8 @@ fn main() -> anyhow::Result<()> {
                     options.service_owners,
                     dir.path().display()
                 );
-                let (generation, document) = setup::generate(dir.path(), &options, true)?;
+                let (generation, document) =
+                    runtime.block_on(setup::generate(dir.path(), &options, true))?;
                 eprintln!(
                     "generated in {:.1} s ({:.0}/s), store {:.0} MB",
                     generation.seconds,

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use dialogporten::generate::{GenerateOptions, org_number, person_number};
 use dp_authz::RegistryDocument;
-use dp_store::SqliteStore;
 use hyper::Method;
 use serde_json::Value;
 
@@ -66,20 +65,21 @@ pub fn store_bytes(dir: &Path) -> u64 {
 }
 
 /// Generates `options` into the store of data directory `dir` and makes the one-party persona.
-pub fn generate(
+pub async fn generate(
     dir: &Path,
     options: &GenerateOptions,
     progress: bool,
 ) -> anyhow::Result<(Generation, RegistryDocument)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let store = SqliteStore::open(&dir.join("dialogporten.db"))?;
-    let generated = dialogporten::generate::generate(&store, options, progress)?;
+    let store = dp_store::sqlite::open(&dir.join("dialogporten.db"))?;
+    let generated = dialogporten::generate::generate(store.as_ref(), options, progress).await?;
     let mut document = store
-        .load_registry()?
+        .load_registry()
+        .await?
         .context("the generator stored no registry")?;
     let one = person_urn(&person_number(ONE_PARTY_PERSON));
     document.roles.retain(|role| role.to != one);
-    store.replace_registry(&document)?;
+    store.replace_registry(document.clone()).await?;
     drop(store);
     let generation = Generation {
         dialogs: generated.dialogs,

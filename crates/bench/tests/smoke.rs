@@ -19,7 +19,9 @@ async fn every_scenario_runs_against_generated_data() {
         service_owners: 2,
         seed: 6,
     };
-    let (generation, document) = setup::generate(dir.path(), &options, false).expect("generated");
+    let (generation, document) = setup::generate(dir.path(), &options, false)
+        .await
+        .expect("generated");
     assert_eq!(generation.dialogs, 200);
     let (target, server) = setup::serve_in_process(dir.path(), "127.0.0.1:0".parse().unwrap())
         .await

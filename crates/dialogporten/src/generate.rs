@@ -20,7 +20,7 @@ use dp_domain::enums::{
     ActivityType, ActorType, AttachmentUrlConsumerType, DialogStatus, GuiActionPriority, HttpVerb,
     SystemLabel, TransmissionType,
 };
-use dp_store::{DialogStore, SqliteStore};
+use dp_store::Store;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -442,8 +442,8 @@ fn dialog(
 }
 
 /// Generates into `store`, replacing its registry. Shows a progress bar with rate and ETA.
-pub fn generate(
-    store: &SqliteStore,
+pub async fn generate(
+    store: &dyn Store,
     options: &GenerateOptions,
     progress: bool,
 ) -> anyhow::Result<Generated> {
@@ -460,7 +460,7 @@ pub fn generate(
         .filter(|p| p.identifier.contains(":person:"))
         .count();
     dp_authz::Registry::new(document.clone()).context("the generated registry is invalid")?;
-    store.replace_registry(&document)?;
+    store.replace_registry(document.clone()).await?;
     let bar = if progress {
         let bar = indicatif::ProgressBar::new(options.dialogs as u64);
         bar.set_style(
@@ -490,7 +490,8 @@ pub fn generate(
             })
             .collect();
         store
-            .insert_dialogs(&batch)
+            .insert_dialogs(batch)
+            .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         written += count;
         bar.set_position(written as u64);
@@ -508,8 +509,8 @@ pub fn generate(
 mod tests {
     use super::*;
 
-    #[test]
-    fn numbers_pass_their_checks_and_a_small_store_is_searchable() {
+    #[tokio::test]
+    async fn numbers_pass_their_checks_and_a_small_store_is_searchable() {
         for n in [0, 1, 17, 999, 123_456] {
             assert!(
                 dp_domain::OrganizationNumber::parse(&org_number(n)).is_ok(),
@@ -523,31 +524,35 @@ mod tests {
             );
         }
         let dir = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open(&dir.path().join("g.db")).expect("store");
+        let store = dp_store::sqlite::open(&dir.path().join("g.db")).expect("store");
         let options = GenerateOptions {
             dialogs: 1_200,
             parties: 50,
             service_owners: 2,
             seed: 7,
         };
-        let generated = generate(&store, &options, false).expect("generated");
+        let generated = generate(store.as_ref(), &options, false)
+            .await
+            .expect("generated");
         assert_eq!(generated.dialogs, 1_200);
-        let registry = store.load_registry().expect("load").expect("stored");
+        let registry = store.load_registry().await.expect("load").expect("stored");
         assert_eq!(registry.service_owners.len(), 2);
         let found = store
-            .search_dialogs(&dp_store::DialogQuery {
+            .search_dialogs(dp_store::DialogQuery {
                 org: vec!["so000".into()],
                 limit: 10_000,
                 ..Default::default()
             })
+            .await
             .expect("search");
         assert!(!found.is_empty() && found.len() < 1_200);
         let hits = store
-            .search_dialogs(&dp_store::DialogQuery {
+            .search_dialogs(dp_store::DialogQuery {
                 search: Some("sykepenger".into()),
                 limit: 10_000,
                 ..Default::default()
             })
+            .await
             .expect("free text");
         assert!(!hits.is_empty());
     }

@@ -377,14 +377,14 @@ fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result<()> {
-    use dp_store::DialogStore;
+async fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result<()> {
     let store = dialogporten::registry::open_store(config)?;
     let existing = store
-        .search_dialogs(&dp_store::DialogQuery {
+        .search_dialogs(dp_store::DialogQuery {
             limit: 1,
             ..Default::default()
         })
+        .await
         .map_err(|e| anyhow::anyhow!("reading the store: {e}"))?;
     if !existing.is_empty() && !args.force {
         anyhow::bail!(
@@ -399,7 +399,7 @@ fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result<()> {
         service_owners: args.service_owners,
         seed: args.seed,
     };
-    let generated = dialogporten::generate::generate(&store, &options, true)?;
+    let generated = dialogporten::generate::generate(store.as_ref(), &options, true).await?;
     print_out(&format!(
         "generated {} dialogs for {} organisations, {} persons and {} service owners in {:.1} s \
          ({:.0} dialogs/s) into {}",
@@ -434,7 +434,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr()?;
     let server = server::build(&config).await?;
-    server::log_startup(&config, address, &server);
+    server::log_startup(&config, address, &server).await;
     dialogporten::listener::serve(listener, server.router, config.limits.clone(), async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
@@ -481,8 +481,8 @@ fn org_number(value: &str) -> anyhow::Result<String> {
 
 /// Adds scopes to (or takes them from) the API delegation `from` → `to` in the stored
 /// registry; returns whether anything changed.
-fn change_api_delegation(
-    store: &dp_store::SqliteStore,
+async fn change_api_delegation(
+    store: &dyn dp_store::Store,
     grant: bool,
     from: &str,
     to: &str,
@@ -492,7 +492,8 @@ fn change_api_delegation(
     anyhow::ensure!(!scopes.is_empty(), "--scopes names no scope");
     let (from, to) = (org_number(from)?, org_number(to)?);
     let mut document = store
-        .load_registry()?
+        .load_registry()
+        .await?
         .unwrap_or_else(dp_authz::RegistryDocument::demo);
     let before = document.clone();
     let delegations = &mut document.api_scope_delegations;
@@ -521,11 +522,11 @@ fn change_api_delegation(
     }
     let registry =
         dp_authz::Registry::new(document).context("the registry with this change is invalid")?;
-    store.replace_registry(registry.document())?;
+    store.replace_registry(registry.document().clone()).await?;
     Ok(true)
 }
 
-fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result<()> {
+async fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result<()> {
     use dialogporten::registry;
     let command_kind = match &command {
         RegistryCommand::Revoke(_) => RightChange::Revoke,
@@ -542,7 +543,9 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
         }
         RegistryCommand::Import { file } => {
             let imported = registry::read_file(&file)?;
-            registry::open_store(config)?.replace_registry(imported.document())?;
+            registry::open_store(config)?
+                .replace_registry(imported.document().clone())
+                .await?;
             print_out(&format!(
                 "imported {} into {}: {}",
                 file.display(),
@@ -554,7 +557,8 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
             let store = registry::open_store(config)?;
             let grant = matches!(command_kind, RightChange::Grant);
             let scopes = split_list(args.scopes.as_deref().unwrap_or_default());
-            let changed = change_api_delegation(&store, grant, &args.from, &args.to, &scopes)?;
+            let changed =
+                change_api_delegation(store.as_ref(), grant, &args.from, &args.to, &scopes).await?;
             print_out(match (grant, changed) {
                 (true, true) => "granted",
                 (true, false) => "already granted; nothing changed",
@@ -565,7 +569,8 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
         RegistryCommand::Grant(args) => {
             let store = registry::open_store(config)?;
             let changed =
-                registry::change_right(&store, true, &args.from, &args.to, &args.right()?)?;
+                registry::change_right(store.as_ref(), true, &args.from, &args.to, &args.right()?)
+                    .await?;
             print_out(if changed {
                 "granted"
             } else {
@@ -575,7 +580,8 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
         RegistryCommand::Revoke(args) => {
             let store = registry::open_store(config)?;
             let changed =
-                registry::change_right(&store, false, &args.from, &args.to, &args.right()?)?;
+                registry::change_right(store.as_ref(), false, &args.from, &args.to, &args.right()?)
+                    .await?;
             print_out(if changed {
                 "revoked"
             } else {
@@ -584,7 +590,8 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
         }
         RegistryCommand::AddParty { id, name, parent } => {
             let store = registry::open_store(config)?;
-            let changed = registry::add_party(&store, &id, &name, parent.as_deref())?;
+            let changed =
+                registry::add_party(store.as_ref(), &id, &name, parent.as_deref()).await?;
             print_out(&if changed {
                 format!("added {} ({name})", registry::party_urn(&id))
             } else {
@@ -592,7 +599,7 @@ fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::Result
             });
         }
         RegistryCommand::Export => {
-            let stored = registry::open_store(config)?.load_registry()?;
+            let stored = registry::open_store(config)?.load_registry().await?;
             print_out(
                 &stored
                     .unwrap_or_else(dp_authz::RegistryDocument::demo)
@@ -642,9 +649,9 @@ async fn run() -> std::process::ExitCode {
         let config = Config::load(cli.common.config.as_deref(), &overrides)?;
         match cli.command {
             Command::Serve { .. } => serve(config).await,
-            Command::Registry { command } => registry_command(&config, command),
+            Command::Registry { command } => registry_command(&config, command).await,
             Command::Keys { command } => keys_command(&config, command),
-            Command::Generate(args) => generate_command(&config, args),
+            Command::Generate(args) => generate_command(&config, args).await,
             Command::Clients { command } => clients_command(&config, command),
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();

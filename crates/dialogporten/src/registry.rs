@@ -5,16 +5,20 @@ use std::path::Path;
 
 use anyhow::Context;
 use dp_authz::{Registry, RegistryDocument};
-use dp_store::SqliteStore;
+use std::sync::Arc;
+
+use dp_store::Store;
 
 use crate::config::Config;
 
 /// Opens the store in the data directory, creating directory and database when missing.
-pub fn open_store(config: &Config) -> anyhow::Result<SqliteStore> {
+/// This is the one place that picks the backend (issue 12: nothing else names it).
+pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let path = config.database_path();
-    SqliteStore::open(&path).with_context(|| format!("opening SQLite store {}", path.display()))
+    dp_store::sqlite::open(&path)
+        .with_context(|| format!("opening SQLite store {}", path.display()))
 }
 
 /// Reads and validates a registry file; errors name the file and the entry.
@@ -34,72 +38,20 @@ pub enum Source {
 }
 
 /// The registry the server runs with, stored so the next start finds it.
-pub fn effective(config: &Config, store: &SqliteStore) -> anyhow::Result<(Registry, Source)> {
+pub async fn effective(config: &Config, store: &dyn Store) -> anyhow::Result<(Registry, Source)> {
     if let Some(path) = &config.registry {
         let registry = read_file(path)?;
-        store.replace_registry(registry.document())?;
+        store.replace_registry(registry.document().clone()).await?;
         return Ok((registry, Source::File));
     }
-    if let Some(document) = store.load_registry()? {
+    if let Some(document) = store.load_registry().await? {
         let registry = Registry::new(document)
             .context("the stored registry is invalid; import a valid one")?;
         return Ok((registry, Source::Stored));
     }
     let registry = Registry::demo();
-    store.replace_registry(registry.document())?;
+    store.replace_registry(registry.document().clone()).await?;
     Ok((registry, Source::Demo))
-}
-
-/// The registry a running server answers with. Grants and revocations are written to the
-/// store by `dialogporten registry grant|revoke` (another process); every request compares the
-/// store's registry revision with the loaded one and reloads on a change, so they take effect
-/// on the next request (issue 4).
-pub struct LiveRegistry {
-    store: std::sync::Arc<SqliteStore>,
-    current: std::sync::RwLock<(i64, std::sync::Arc<Registry>)>,
-}
-
-impl LiveRegistry {
-    pub fn new(store: std::sync::Arc<SqliteStore>, registry: Registry) -> Self {
-        let revision = store.registry_revision().unwrap_or(-1);
-        Self {
-            store,
-            current: std::sync::RwLock::new((revision, std::sync::Arc::new(registry))),
-        }
-    }
-
-    /// The registry as of now.
-    pub fn current(&self) -> std::sync::Arc<Registry> {
-        let (loaded, registry) = {
-            let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
-            (guard.0, guard.1.clone())
-        };
-        let Ok(revision) = self.store.registry_revision() else {
-            return registry;
-        };
-        if revision == loaded {
-            return registry;
-        }
-        let reloaded = self
-            .store
-            .load_registry()
-            .map_err(|e| e.to_string())
-            .and_then(|d| d.ok_or_else(|| "no registry stored".to_owned()))
-            .and_then(|d| Registry::new(d).map_err(|e| e.to_string()));
-        match reloaded {
-            Ok(fresh) => {
-                let fresh = std::sync::Arc::new(fresh);
-                let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
-                *guard = (revision, fresh.clone());
-                tracing::info!(revision, "registry reloaded from the store");
-                fresh
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the stored registry changed but is invalid; keeping the loaded one");
-                registry
-            }
-        }
-    }
 }
 
 /// A party identifier as a user types it: a URN, or a bare organisation number (9 digits) or
@@ -117,15 +69,16 @@ pub fn party_urn(id: &str) -> String {
 /// Adds a party to the stored registry, or renames it when it is there (`registry
 /// add-party`), so an actor id can be named without writing a whole registry file. Returns
 /// whether anything changed.
-pub fn add_party(
-    store: &SqliteStore,
+pub async fn add_party(
+    store: &dyn Store,
     id: &str,
     name: &str,
     parent: Option<&str>,
 ) -> anyhow::Result<bool> {
     use dp_authz::registry::Party;
     let mut document = store
-        .load_registry()?
+        .load_registry()
+        .await?
         .unwrap_or_else(RegistryDocument::demo);
     let before = document.clone();
     let party = Party {
@@ -146,7 +99,7 @@ pub fn add_party(
         return Ok(false);
     }
     let registry = Registry::new(document).context("the registry with this party is invalid")?;
-    store.replace_registry(registry.document())?;
+    store.replace_registry(registry.document().clone()).await?;
     Ok(true)
 }
 
@@ -168,8 +121,8 @@ pub enum Right {
 
 /// Adds (`grant`) or removes a right from `from` to `to` in the stored registry, validates
 /// the result and stores it (bumping the revision). Returns whether anything changed.
-pub fn change_right(
-    store: &SqliteStore,
+pub async fn change_right(
+    store: &dyn Store,
     grant: bool,
     from: &str,
     to: &str,
@@ -179,7 +132,8 @@ pub fn change_right(
         InstanceDelegation, PackageAssignment, ResourceDelegation, RoleAssignment,
     };
     let mut document = store
-        .load_registry()?
+        .load_registry()
+        .await?
         .unwrap_or_else(RegistryDocument::demo);
     let (from, to) = (from.to_lowercase(), to.to_lowercase());
     let before = document.clone();
@@ -242,6 +196,6 @@ pub fn change_right(
         return Ok(false);
     }
     let registry = Registry::new(document).context("the registry with this change is invalid")?;
-    store.replace_registry(registry.document())?;
+    store.replace_registry(registry.document().clone()).await?;
     Ok(true)
 }

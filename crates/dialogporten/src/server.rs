@@ -8,13 +8,14 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::routing::get;
 use dp_api::{AuthState, DialogState};
+use dp_app::registry::LiveRegistry;
 use dp_auth::{DialogTokenIssuer, KeySource, Scheme, TokenVerifier, TrustedIssuer};
 use dp_authz::Registry;
 use dp_idp::{
     AltinnIssuer, ClientKind, ClientRegistry, IdportenIssuer, MaskinportenIssuer, OAuthClient,
     SigningKey, TestTokenGenerator, TokenExchange,
 };
-use dp_store::SqliteStore;
+use dp_store::Store;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -28,8 +29,8 @@ pub const MAX_BODY_BYTES: usize = 20_000_000;
 pub struct AppState {
     pub auth: AuthState,
     /// Service owners, resources, parties and rights; reloaded when the store's copy changes.
-    pub registry: Arc<crate::registry::LiveRegistry>,
-    pub store: Arc<SqliteStore>,
+    pub registry: Arc<LiveRegistry>,
+    pub store: Arc<dyn Store>,
     /// Signs the `dialogToken` of end-user dialog answers and backs the well-known endpoints.
     pub dialog_tokens: Arc<DialogTokenIssuer>,
 }
@@ -50,7 +51,7 @@ impl FromRef<AppState> for DialogState {
     fn from_ref(state: &AppState) -> Self {
         DialogState {
             store: state.store.clone(),
-            registry: state.registry.current(),
+            registry: state.registry.loaded(),
             dialog_tokens: Some(state.dialog_tokens.clone()),
         }
     }
@@ -79,12 +80,12 @@ pub enum AdminToken {
 
 /// Maskinporten's questions to Altinn (API delegations, system users), answered from the
 /// live registry, so `registry grant|revoke|import` apply to the next grant.
-struct RegistryRights(Arc<crate::registry::LiveRegistry>);
+struct RegistryRights(Arc<LiveRegistry>);
 
 impl dp_idp::maskinporten::AltinnRights for RegistryRights {
     fn delegated_scopes(&self, consumer_org: &str, supplier_org: &str) -> Vec<String> {
         self.0
-            .current()
+            .loaded()
             .delegated_scopes(consumer_org, supplier_org)
             .to_vec()
     }
@@ -92,7 +93,7 @@ impl dp_idp::maskinporten::AltinnRights for RegistryRights {
     fn system_users(&self, owner_org: &str) -> Vec<dp_idp::maskinporten::SystemUserRecord> {
         let owner = format!("urn:altinn:organization:identifier-no:{owner_org}");
         self.0
-            .current()
+            .loaded()
             .system_users_owned_by(&owner)
             .map(|u| dp_idp::maskinporten::SystemUserRecord {
                 id: u.id.clone(),
@@ -114,7 +115,7 @@ pub struct Server {
     pub local: Option<LocalProviders>,
     pub registry: Arc<Registry>,
     pub registry_source: crate::registry::Source,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     /// The dialog-token issuer (Ed25519 key ring in `DIR/keys/`), in every mode.
     pub dialog_tokens: Arc<DialogTokenIssuer>,
 }
@@ -123,9 +124,8 @@ pub struct Server {
 async fn deep_health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, &'static str) {
-    let store = state.store.clone();
-    match tokio::task::spawn_blocking(move || store.schema_version()).await {
-        Ok(Ok(_)) => (axum::http::StatusCode::OK, "Healthy"),
+    match state.store.schema_version().await {
+        Ok(_) => (axum::http::StatusCode::OK, "Healthy"),
         _ => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "Unhealthy"),
     }
 }
@@ -153,13 +153,9 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
     dp_auth::install_crypto_provider();
     let dialog_tokens = dialog_token_issuer(config)?;
     let store = crate::registry::open_store(config)?;
-    let (registry, registry_source) = crate::registry::effective(config, &store)?;
-    let store = Arc::new(store);
+    let (registry, registry_source) = crate::registry::effective(config, store.as_ref()).await?;
     let registry = Arc::new(registry);
-    let live_registry = Arc::new(crate::registry::LiveRegistry::new(
-        store.clone(),
-        (*registry).clone(),
-    ));
+    let live_registry = Arc::new(LiveRegistry::new(store.clone(), (*registry).clone()).await);
     let mut issuers = Vec::new();
     let mut local: Option<LocalProviders> = None;
     let mut admin_token_value = None;
@@ -204,7 +200,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let persons = live_registry.clone();
         idporten.set_persons(move || {
             persons
-                .current()
+                .loaded()
                 .document()
                 .parties
                 .iter()
@@ -272,6 +268,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
     verifier.spawn_periodic_refresh();
 
     let state_registry = live_registry.clone();
+    let live_registry_for_layer = live_registry.clone();
     let state = AppState {
         auth: AuthState {
             verifier: verifier.clone(),
@@ -307,7 +304,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             altinn: altinn.clone(),
             org_code: Arc::new(move |org_number: &str| {
                 org_registry
-                    .current()
+                    .loaded()
                     .service_owner_by_org_number(org_number)
                     .map(|o| o.org_code.clone())
             }),
@@ -320,7 +317,22 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             router = router.merge(dp_idp::admin::router(local.clients.clone(), token));
         }
     }
+    let refreshed = live_registry_for_layer.clone();
     let router = router
+        // Every request but the health probes starts from the stored registry's revision, so
+        // `registry grant|revoke` apply to the next request (the rest of the request reads the
+        // snapshot, `LiveRegistry::loaded`).
+        .layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let registry = refreshed.clone();
+                async move {
+                    if !request.uri().path().starts_with("/health") {
+                        registry.refresh().await;
+                    }
+                    next.run(request).await
+                }
+            },
+        ))
         // One body limit, the contract's: axum's own 2 MB default is switched off.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -358,7 +370,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
 }
 
 /// Logs what the server is about to do: address, data, trusted issuers and mode.
-pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Server) {
+pub async fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Server) {
     let public_url = config.public_url();
     tracing::info!("listening on {address} (public URL {public_url})");
     let limits = &config.limits;
@@ -370,7 +382,7 @@ pub fn log_startup(config: &Config, address: std::net::SocketAddr, server: &Serv
         limits.min_request_body_rate,
         limits.min_request_body_grace_secs,
     );
-    let schema = server.store.schema_version().unwrap_or_default();
+    let schema = server.store.schema_version().await.unwrap_or_default();
     tracing::info!(
         "store: SQLite at {} (schema version {schema}); signing keys in {}",
         config.database_path().display(),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::dialogs::rich_dialog;
 use dp_domain::dialog::Dialog;
 use dp_domain::enums::DeletedFilter;
-use dp_store::{DialogQuery, DialogStore, SqliteStore};
+use dp_store::DialogQuery;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -355,14 +355,15 @@ async fn acknowledged_creates_survive_kill_9_and_no_dialog_is_stored_partially()
 
     // The store itself, with no server running: every stored dialog is one that was sent, with
     // all its children, each child indexed to it.
-    let store = SqliteStore::open(&data_dir.path().join("dialogporten.db")).unwrap();
+    let store = dp_store::sqlite::open(&data_dir.path().join("dialogporten.db")).unwrap();
     let stored = store
-        .search_dialogs(&DialogQuery {
+        .search_dialogs(DialogQuery {
             org: vec!["ttd".into()],
             deleted: Some(DeletedFilter::Include),
             limit: 1_000_000,
             ..Default::default()
         })
+        .await
         .unwrap();
     assert!(
         stored.len() >= acknowledged.len(),
@@ -382,7 +383,7 @@ async fn acknowledged_creates_survive_kill_9_and_no_dialog_is_stored_partially()
         );
         for (child, kind) in dialog.child_ids() {
             assert_eq!(
-                store.dialog_of_child(child).unwrap(),
+                store.dialog_of_child(child).await.unwrap(),
                 Some(dialog.id),
                 "{kind} {child} of dialog {id} is not indexed to it"
             );
@@ -391,7 +392,7 @@ async fn acknowledged_creates_survive_kill_9_and_no_dialog_is_stored_partially()
     for id in acknowledged.keys() {
         let id = Uuid::parse_str(id).unwrap();
         assert!(
-            store.get_dialog(id).unwrap().is_some(),
+            store.get_dialog(id).await.unwrap().is_some(),
             "acknowledged {id} missing from the store"
         );
     }

@@ -31,9 +31,13 @@ fn path(id: &str) -> String {
 
 /// Grants (`grant`) or revokes a right in the stored registry, as `dialogporten registry
 /// grant|revoke` does; the server sees it on its next request.
-fn change(server: &TestServer, grant: bool, from: &str, to: &str, right: &Right) {
-    let store = dp_store::SqliteStore::open(&server.data_dir().join("dialogporten.db")).unwrap();
-    assert!(change_right(&store, grant, from, to, right).unwrap());
+async fn change(server: &TestServer, grant: bool, from: &str, to: &str, right: &Right) {
+    let store = dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap();
+    assert!(
+        change_right(store.as_ref(), grant, from, to, right)
+            .await
+            .unwrap()
+    );
 }
 
 fn dagl() -> Right {
@@ -123,7 +127,7 @@ async fn each_subject_reads_exactly_what_its_rights_reach() {
     }
 
     // Revoking DAGL hides 310923044's dialogs on the next request; granting it shows them again.
-    change(&server, false, PARTY_ORG, PARTY_PERSON, &dagl());
+    change(&server, false, PARTY_ORG, PARTY_PERSON, &dagl()).await;
     assert_eq!(status(&server, &path(&org), &dagl_token).await, 403);
     assert_eq!(
         status(
@@ -139,10 +143,10 @@ async fn each_subject_reads_exactly_what_its_rights_reach() {
         200,
         "PRIV stays"
     );
-    change(&server, true, PARTY_ORG, PARTY_PERSON, &dagl());
+    change(&server, true, PARTY_ORG, PARTY_PERSON, &dagl()).await;
     assert_eq!(status(&server, &path(&org), &dagl_token).await, 200);
     // A grant reaches a new holder, too.
-    change(&server, true, PARTY_ORG, OTHER_PERSON, &dagl());
+    change(&server, true, PARTY_ORG, OTHER_PERSON, &dagl()).await;
     assert_eq!(status(&server, &path(&org), &other_token).await, 200);
     // And the system user loses its resource delegation.
     change(
@@ -154,7 +158,8 @@ async fn each_subject_reads_exactly_what_its_rights_reach() {
             resource: "ttd-dialogporten-automated-tests".into(),
             actions: None,
         },
-    );
+    )
+    .await;
     assert_eq!(status(&server, &path(&system_org), &system).await, 403);
 }
 
@@ -668,7 +673,8 @@ async fn list_access_without_main_access_shows_the_dialog_with_everything_closed
             instance_ref: format!("urn:altinn:dialog-id:{id}"),
             actions: Some(vec!["sign".into()]),
         },
-    );
+    )
+    .await;
     let answer = get(&server, &path(&id), &token).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
     let dialog = &answer.body;
@@ -740,7 +746,7 @@ async fn reading_writes_the_seen_log_once_per_user_and_revision() {
     assert_eq!(log.as_array().unwrap().len(), 2, "{log}");
 
     // A second reader: their own entry, and the first reader masked.
-    change(&server, true, PARTY_ORG, OTHER_PERSON, &dagl());
+    change(&server, true, PARTY_ORG, OTHER_PERSON, &dagl()).await;
     let second = server.person("08895699684").await;
     let answer = get(&server, &path(&id), &second).await;
     assert_eq!(answer.status, 200, "{}", answer.text);

@@ -27,17 +27,21 @@ const PARTIES: &str = "/api/v1/enduser/parties";
 const RESOURCES: &str = "/api/v1/enduser/serviceresources";
 const LOOKUP: &str = "/api/v1/enduser/dialoglookup";
 
-fn store(server: &TestServer) -> dp_store::SqliteStore {
-    dp_store::SqliteStore::open(&server.data_dir().join("dialogporten.db")).unwrap()
+fn store(server: &TestServer) -> std::sync::Arc<dyn dp_store::Store> {
+    dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap()
 }
 
-fn change(server: &TestServer, grant: bool, from: &str, to: &str, right: &Right) {
-    assert!(change_right(&store(server), grant, from, to, right).unwrap());
+async fn change(server: &TestServer, grant: bool, from: &str, to: &str, right: &Right) {
+    assert!(
+        change_right(store(server).as_ref(), grant, from, to, right)
+            .await
+            .unwrap()
+    );
 }
 
 /// The demo registry plus sub-units: 315010195 under 310923044 (where 08844397713 is DAGL),
 /// and 313876144 under 310010693, with DAGL on the sub-unit only for 08895699684.
-fn with_subunits(server: &TestServer) {
+async fn with_subunits(server: &TestServer) {
     let mut document = RegistryDocument::demo();
     let party = |identifier: &str, name: &str, parent: Option<&str>| Party {
         identifier: identifier.into(),
@@ -63,7 +67,10 @@ fn with_subunits(server: &TestServer) {
         role: "DAGL".into(),
     });
     Registry::new(document.clone()).unwrap();
-    store(server).replace_registry(&document).unwrap();
+    store(server)
+        .replace_registry(document.clone())
+        .await
+        .unwrap();
 }
 
 async fn get(server: &TestServer, path: &str, token: &str, headers: &[(&str, &str)]) -> Answer {
@@ -148,7 +155,8 @@ async fn parties_list_the_user_first_and_every_party_they_may_represent() {
         PARTY_ORG,
         PARTY_PERSON,
         &Right::Role("DAGL".into()),
-    );
+    )
+    .await;
     let answer = get(&server, PARTIES, &token, &[]).await;
     assert_eq!(
         parties_by_urn(&answer.body)
@@ -191,7 +199,8 @@ async fn system_users_and_email_users_have_their_parties() {
             resource: "ttd-dialogporten-automated-tests".into(),
             actions: None,
         },
-    );
+    )
+    .await;
     let answer = get(&server, PARTIES, &system, &[]).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body, json!({ "authorizedParties": [] }));
@@ -200,7 +209,7 @@ async fn system_users_and_email_users_have_their_parties() {
 #[tokio::test]
 async fn sub_units_are_nested_under_their_main_unit() {
     let server = TestServer::local().await;
-    with_subunits(&server);
+    with_subunits(&server).await;
     let token = server.person("08844397713").await;
     let answer = get(&server, PARTIES, &token, &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.text);
@@ -645,7 +654,7 @@ async fn lookup_evidence_for_each_kind_of_right() {
         403
     );
     change_right(
-        &store(&server),
+        store(&server).as_ref(),
         true,
         PARTY_ORG,
         OTHER_PERSON,
@@ -655,6 +664,7 @@ async fn lookup_evidence_for_each_kind_of_right() {
             actions: None,
         },
     )
+    .await
     .unwrap();
     for reference in [
         correspondence_ref.clone(),

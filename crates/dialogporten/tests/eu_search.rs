@@ -613,19 +613,27 @@ async fn rights_granted_or_revoked_take_effect_on_the_next_search() {
     let system = server
         .create_dialog(&so, &minimal_dialog(SIMPLE_RESOURCE, SYSTEM_ORG))
         .await;
-    let store = dp_store::SqliteStore::open(&server.data_dir().join("dialogporten.db")).unwrap();
+    let store = dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap();
     let dagl = Right::Role("DAGL".into());
     let token = server.person("08844397713").await;
     let party = [("party", PARTY_ORG)];
     assert_eq!(found(&server, &token, &party).await, set(&[&org]));
 
-    assert!(change_right(&store, false, PARTY_ORG, PARTY_PERSON, &dagl).unwrap());
+    assert!(
+        change_right(store.as_ref(), false, PARTY_ORG, PARTY_PERSON, &dagl)
+            .await
+            .unwrap()
+    );
     let empty = page(&server, &token, &party).await;
     assert_eq!(empty["items"], json!([]));
     assert_eq!(empty["hasNextPage"], false);
     assert_eq!(empty["orderBy"], "contentupdatedat_desc,id_desc");
 
-    assert!(change_right(&store, true, PARTY_ORG, PARTY_PERSON, &dagl).unwrap());
+    assert!(
+        change_right(store.as_ref(), true, PARTY_ORG, PARTY_PERSON, &dagl)
+            .await
+            .unwrap()
+    );
     assert_eq!(found(&server, &token, &party).await, set(&[&org]));
 
     // An instance delegation lists that one dialog, on a party the user has nothing else on.
@@ -640,12 +648,20 @@ async fn rights_granted_or_revoked_take_effect_on_the_next_search() {
         found(&server, &lykkelig, &system_party).await,
         BTreeSet::new()
     );
-    assert!(change_right(&store, true, SYSTEM_ORG, OTHER_PERSON, &instance).unwrap());
+    assert!(
+        change_right(store.as_ref(), true, SYSTEM_ORG, OTHER_PERSON, &instance)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         found(&server, &lykkelig, &system_party).await,
         set(&[&system])
     );
-    assert!(change_right(&store, false, SYSTEM_ORG, OTHER_PERSON, &instance).unwrap());
+    assert!(
+        change_right(store.as_ref(), false, SYSTEM_ORG, OTHER_PERSON, &instance)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         found(&server, &lykkelig, &system_party).await,
         BTreeSet::new()

@@ -984,7 +984,7 @@ async fn end_user_id_applies_that_persons_list_authorization_with_delegations() 
     assert_eq!(found(&server, &token, &person).await, set(&[&org]));
 
     // An instance delegation lists that one dialog; revoked, it does not.
-    let store = dp_store::SqliteStore::open(&server.data_dir().join("dialogporten.db")).unwrap();
+    let store = dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap();
     let instance = dialogporten::registry::Right::Instance {
         resource: "super-simple-service".into(),
         instance_ref: format!("urn:altinn:dialog-id:{simple}"),
@@ -993,12 +993,13 @@ async fn end_user_id_applies_that_persons_list_authorization_with_delegations() 
     for grant in [true, false] {
         assert!(
             dialogporten::registry::change_right(
-                &store,
+                store.as_ref(),
                 grant,
                 SYSTEM_ORG,
                 PARTY_PERSON,
                 &instance
             )
+            .await
             .unwrap()
         );
         let expected = if grant {

@@ -3,34 +3,35 @@
 
 mod conformance;
 
-use dp_store::SqliteStore;
+use std::sync::Arc;
 
-fn store() -> (tempfile::TempDir, SqliteStore) {
+use dp_store::Store;
+
+fn store() -> (tempfile::TempDir, Arc<dyn Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
+    let store = dp_store::sqlite::open(&dir.path().join("store.db")).unwrap();
     (dir, store)
 }
 
-#[test]
-fn round_trip_and_compare_and_swap() {
-    let (_dir, store) = store();
-    conformance::round_trip_and_compare_and_swap(&store);
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (_dir, store) = store();
+                conformance::$name(store.as_ref()).await;
+            }
+        )*
+    };
 }
 
-#[test]
-fn uniqueness() {
-    let (_dir, store) = store();
-    conformance::uniqueness(&store);
-}
-
-#[test]
-fn search() {
-    let (_dir, store) = store();
-    conformance::search(&store);
-}
-
-#[test]
-fn bulk_updates_are_all_or_nothing() {
-    let (_dir, store) = store();
-    conformance::bulk_updates_are_all_or_nothing(&store);
+conformance! {
+    round_trip_and_compare_and_swap,
+    uniqueness,
+    search,
+    bulk_updates_are_all_or_nothing,
+    bulk_inserts_are_all_or_nothing,
+    registry_round_trip_and_revision,
+    search_filters,
+    resources_in_use,
 }

@@ -36,7 +36,8 @@ fn rfc1123(t: Timestamp) -> String {
 
 pub(super) async fn load(state: &DialogState, id: Uuid) -> Result<StoredDialog, ApiError> {
     state
-        .get_dialog_now(id)?
+        .get_dialog(id)
+        .await?
         .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))
 }
 

@@ -53,9 +53,7 @@ pub async fn set(
         return Ok(no_content(dialog.end_user_context.revision));
     }
     let revision = dialog.end_user_context.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(no_content(revision))
 }
 

@@ -26,7 +26,7 @@ use dp_domain::dialog::Dialog;
 use dp_domain::enums::{DeletedFilter, IdentifierLookupGrantType};
 use dp_domain::instance_ref::InstanceRef;
 use dp_store::DialogQuery;
-use dp_store::dialogs::{Order, OrderKey};
+use dp_store::{Order, OrderKey};
 
 use super::access::EndUserSubject;
 use super::parties::{names, subject_metadata};
@@ -174,7 +174,7 @@ pub async fn dialog_lookup(
     };
     let subject = EndUserSubject::of(&caller.principal)?;
     let found = match &reference {
-        InstanceRef::Dialog(id) => state.get_dialog_now(*id)?.map(|s| s.dialog),
+        InstanceRef::Dialog(id) => state.get_dialog(*id).await?.map(|s| s.dialog),
         InstanceRef::Labelled(label) => {
             // The newest dialog carrying the label, in either app-instance spelling.
             let query = DialogQuery {
@@ -188,11 +188,7 @@ pub async fn dialog_lookup(
                 limit: 1,
                 ..DialogQuery::default()
             };
-            state
-                .run(move |store| store.search_dialogs(&query))
-                .await?
-                .into_iter()
-                .next()
+            state.store.search_dialogs(query).await?.into_iter().next()
         }
     };
     let Some(dialog) = found.filter(|d| !d.is_deleted()) else {

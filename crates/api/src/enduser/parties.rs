@@ -25,8 +25,6 @@ use dp_authz::access::{
     AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
 };
 use dp_authz::registry::RESOURCE_PREFIX;
-use dp_domain::enums::DeletedFilter;
-use dp_store::DialogQuery;
 
 use super::access::EndUserSubject;
 use super::presentation::AcceptedLanguages;
@@ -384,23 +382,6 @@ pub fn resource_item<'a>(
     }
 }
 
-/// Whether some dialog, deleted ones included, uses `resource` (on `party` when given): one
-/// indexed probe.
-pub(crate) fn is_referenced(
-    store: &dyn dp_store::DialogStore,
-    party: Option<String>,
-    resource: &str,
-) -> Result<bool, dp_store::StoreError> {
-    let query = DialogQuery {
-        parties: party.into_iter().collect(),
-        service_resources: vec![resource.to_owned()],
-        deleted: Some(DeletedFilter::Include),
-        limit: 1,
-        ..DialogQuery::default()
-    };
-    Ok(!store.search_dialogs(&query)?.is_empty())
-}
-
 /// The `party` values of the query, blank ones included (a blank filter is an invalid one, not
 /// an absent one: DP's `SearchAuthorizedServiceResourcesQueryValidator`).
 fn party_filter(raw: Option<&str>) -> Option<Vec<String>> {
@@ -457,20 +438,11 @@ pub async fn service_resources(
     let list = subject.list(&state, &parties, &[]);
     // Forced pruning: only (party, resource) pairs some dialog refers to.
     let pairs = list.pairs();
-    let referenced = state
-        .run(move |store| {
-            let mut referenced = BTreeSet::new();
-            for (party, resource) in pairs {
-                if referenced.contains(&resource) {
-                    continue;
-                }
-                if is_referenced(store, Some(party), &resource)? {
-                    referenced.insert(resource);
-                }
-            }
-            Ok::<_, dp_store::StoreError>(referenced)
-        })
-        .await?;
+    let probes = pairs
+        .into_iter()
+        .map(|(party, resource)| (Some(party), resource))
+        .collect();
+    let referenced = state.store.resources_in_use(probes).await?;
     let mut items: Vec<(String, ServiceResourceMetadataItem)> = referenced
         .iter()
         .map(|resource| {

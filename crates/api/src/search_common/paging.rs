@@ -3,7 +3,7 @@
 
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
-use dp_store::dialogs::{CursorValue, OrderKey};
+use dp_store::{CursorValue, OrderKey};
 use uuid::Uuid;
 
 /// One sort key of a request, with the spelling the caller used (DP keeps it for messages).

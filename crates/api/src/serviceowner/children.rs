@@ -210,9 +210,7 @@ pub async fn update_transmission(
     super::rules::refresh_derived(&mut dialog, correspondence);
     dialog.revision = Uuid::new_v4();
     let revision = dialog.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(no_content(revision))
 }
 
@@ -342,8 +340,6 @@ pub async fn update_form_saved_activity_time(
     activity.created_at = time;
     dialog.revision = Uuid::new_v4();
     let revision = dialog.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(no_content(revision))
 }

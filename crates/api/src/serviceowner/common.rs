@@ -40,7 +40,7 @@ pub async fn load_owned(
     principal: &Principal,
     id: Uuid,
 ) -> Result<StoredDialog, ApiError> {
-    let stored = state.get_dialog_now(id)?;
+    let stored = state.get_dialog(id).await?;
     match stored {
         Some(stored) if owns(state, principal, &stored.dialog) => Ok(stored),
         _ => Err(ApiError::entity_not_found(DIALOG_ENTITY, id)),

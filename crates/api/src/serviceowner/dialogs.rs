@@ -175,7 +175,8 @@ pub async fn create(
         let org = resolved.org_code.clone();
         let lookup_key = key.clone();
         let existing = state
-            .run(move |store| store.dialog_by_idempotent_key(&org, &lookup_key))
+            .store
+            .dialog_by_idempotent_key(org, lookup_key)
             .await?;
         if let Some(existing) = existing {
             return Err(idempotent_key_conflict(&key, existing));
@@ -194,7 +195,7 @@ pub async fn create(
     let dialog = build_dialog(&dto, &resolved, &state, now)?;
     rules::correspondence_activities(&dialog.activities, principal)?;
     let (id, revision) = (dialog.id, dialog.revision);
-    state.run(move |store| store.insert_dialog(&dialog)).await?;
+    state.store.insert_dialog(dialog).await?;
     Ok(created(
         id,
         format!("/api/v1/serviceowner/dialogs/{id}"),
@@ -270,10 +271,7 @@ pub(crate) async fn record_seen(
         dialog.end_user_context.revision = Uuid::new_v4();
     }
     let written = dialog.clone();
-    match state
-        .run(move |store| store.update_dialog(&written, stored.version))
-        .await
-    {
+    match state.store.update_dialog(written, stored.version).await {
         Ok(()) => dialog,
         Err(_) => original,
     }
@@ -328,7 +326,7 @@ pub async fn purge(
     let stored = load_owned(&state, &caller.principal, id).await?;
     check_revision(expected, stored.dialog.revision)?;
     super::common::check_correspondence(&state, &caller.principal, &stored.dialog)?;
-    let purged = state.run(move |store| store.purge_dialog(id)).await?;
+    let purged = state.store.purge_dialog(id).await?;
     if !purged {
         return Err(ApiError::entity_not_found(super::common::DIALOG_ENTITY, id));
     }
@@ -366,8 +364,6 @@ pub async fn freeze(
 /// Writes a changed dialog (compare-and-swap on the version read) and answers 204 + `Etag`.
 pub async fn save(state: &DialogState, dialog: Dialog, version: i64) -> Result<Response, ApiError> {
     let revision = dialog.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, version))
-        .await?;
+    state.store.update_dialog(dialog, version).await?;
     Ok(no_content(revision))
 }

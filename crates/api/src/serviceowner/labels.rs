@@ -88,9 +88,7 @@ pub async fn create_label(
     labels.push(value);
     dialog.service_owner_context.revision = Uuid::new_v4();
     let revision = dialog.service_owner_context.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(no_content(revision))
 }
 
@@ -119,9 +117,7 @@ pub async fn delete_label(
     labels.remove(position);
     dialog.service_owner_context.revision = Uuid::new_v4();
     let revision = dialog.service_owner_context.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(no_content(revision))
 }
 
@@ -283,9 +279,7 @@ pub async fn set_system_labels(
         return Ok(no_content(dialog.end_user_context.revision));
     }
     let revision = dialog.end_user_context.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(no_content(revision))
 }
 
@@ -352,13 +346,10 @@ pub(crate) async fn bulk_relabel(
         wanted.push((id, entry.end_user_context_revision));
     }
     let ids: Vec<Uuid> = wanted.iter().map(|(id, _)| *id).collect();
-    let found = state
-        .run(move |store| {
-            ids.into_iter()
-                .map(|id| store.get_dialog(id).map(|d| (id, d)))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        found.push((id, state.get_dialog(id).await?));
+    }
     // Missing, deleted and unauthorized dialogs are all "not found".
     let missing: Vec<String> = found
         .iter()
@@ -392,9 +383,7 @@ pub(crate) async fn bulk_relabel(
         }
     }
     if !updates.is_empty() {
-        state
-            .run(move |store| store.update_dialogs(&updates))
-            .await?;
+        state.store.update_dialogs(updates).await?;
     }
     Ok(axum::response::IntoResponse::into_response(
         axum::http::StatusCode::NO_CONTENT,

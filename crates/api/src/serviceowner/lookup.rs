@@ -30,7 +30,7 @@ pub async fn dialog_lookup(
         ));
     };
     let found = match reference {
-        InstanceRef::Dialog(id) => state.get_dialog_now(id)?.map(|s| s.dialog),
+        InstanceRef::Dialog(id) => state.get_dialog(id).await?.map(|s| s.dialog),
         InstanceRef::Labelled(label) => {
             // Either spelling of an app instance label matches (the store's instance filter).
             let query = DialogQuery {
@@ -40,11 +40,7 @@ pub async fn dialog_lookup(
                 limit: 1,
                 ..DialogQuery::default()
             };
-            state
-                .run(move |store| store.search_dialogs(&query))
-                .await?
-                .into_iter()
-                .next()
+            state.store.search_dialogs(query).await?.into_iter().next()
         }
     };
     match found {
@@ -142,7 +138,8 @@ pub async fn should_send_notification(
         return Err(ApiError::Validation(errors));
     }
     let dialog = state
-        .get_dialog_now(id)?
+        .get_dialog(id)
+        .await?
         .map(|s| s.dialog)
         .ok_or_else(|| ApiError::entity_not_found(DIALOG_ENTITY, id))?;
     if dialog.is_deleted() {

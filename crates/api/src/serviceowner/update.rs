@@ -244,8 +244,6 @@ pub async fn update(
     rules::refresh_derived(&mut dialog, correspondence);
     dialog.revision = Uuid::new_v4();
     let revision = dialog.revision;
-    state
-        .run(move |store| store.update_dialog(&dialog, stored.version))
-        .await?;
+    state.store.update_dialog(dialog, stored.version).await?;
     Ok(revision)
 }

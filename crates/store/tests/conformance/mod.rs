@@ -1,4 +1,4 @@
-//! The storage contract, as tests any [`DialogStore`] must pass. `sqlite.rs` runs them on
+//! The storage contract, as tests any [`Store`] must pass. `sqlite.rs` runs them on
 //! SQLite; a PostgreSQL backend runs the same functions.
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -8,8 +8,7 @@ use dp_domain::dialog::{
     Transmission, TransmissionContent,
 };
 use dp_domain::enums::{ActorType, DeletedFilter, DialogStatus, SystemLabel, TransmissionType};
-use dp_store::dialogs::{CursorValue, Order, OrderKey};
-use dp_store::{DialogQuery, DialogStore, WriteError};
+use dp_store::{CursorValue, DialogQuery, Order, OrderKey, Store, WriteError};
 use uuid::Uuid;
 
 fn text(value: &str) -> ContentValue {
@@ -109,71 +108,77 @@ fn query(org: &str) -> DialogQuery {
 }
 
 /// Insert, read back, update with compare-and-swap, purge.
-pub fn round_trip_and_compare_and_swap(store: &dyn DialogStore) {
+pub async fn round_trip_and_compare_and_swap(store: &dyn Store) {
     let mut d = dialog("ttd", "first", 0);
-    store.insert_dialog(&d).unwrap();
-    let stored = store.get_dialog(d.id).unwrap().unwrap();
+    store.insert_dialog(d.clone()).await.unwrap();
+    let stored = store.get_dialog(d.id).await.unwrap().unwrap();
     assert_eq!(stored.dialog, d);
     d.progress = Some(5);
-    store.update_dialog(&d, stored.version).unwrap();
+    store
+        .update_dialog(d.clone(), stored.version)
+        .await
+        .unwrap();
     // The version read before the update is stale now.
     assert!(matches!(
-        store.update_dialog(&d, stored.version),
+        store.update_dialog(d.clone(), stored.version).await,
         Err(WriteError::Concurrency)
     ));
-    let again = store.get_dialog(d.id).unwrap().unwrap();
+    let again = store.get_dialog(d.id).await.unwrap().unwrap();
     assert_eq!(again.dialog.progress, Some(5));
-    assert!(store.purge_dialog(d.id).unwrap());
-    assert!(store.get_dialog(d.id).unwrap().is_none());
-    assert!(!store.purge_dialog(d.id).unwrap());
+    assert!(store.purge_dialog(d.id).await.unwrap());
+    assert!(store.get_dialog(d.id).await.unwrap().is_none());
+    assert!(!store.purge_dialog(d.id).await.unwrap());
 }
 
 /// Idempotent keys are unique per org; child ids are unique across dialogs; a failed write
 /// leaves nothing behind.
-pub fn uniqueness(store: &dyn DialogStore) {
+pub async fn uniqueness(store: &dyn Store) {
     let mut a = dialog("ttd", "a", 0);
     a.idempotent_key = Some("key".into());
-    store.insert_dialog(&a).unwrap();
+    store.insert_dialog(a.clone()).await.unwrap();
     let mut b = dialog("ttd", "b", 0);
     b.idempotent_key = Some("key".into());
-    match store.insert_dialog(&b) {
+    match store.insert_dialog(b.clone()).await {
         Err(WriteError::IdempotentKey { key, existing }) => {
             assert_eq!((key.as_str(), existing), ("key", a.id));
         }
         other => panic!("expected an idempotent-key conflict, got {other:?}"),
     }
-    assert!(store.get_dialog(b.id).unwrap().is_none());
+    assert!(store.get_dialog(b.id).await.unwrap().is_none());
     let mut other_org = dialog("brg", "c", 0);
     other_org.idempotent_key = Some("key".into());
-    store.insert_dialog(&other_org).unwrap();
+    store.insert_dialog(other_org.clone()).await.unwrap();
     assert_eq!(
-        store.dialog_by_idempotent_key("ttd", "key").unwrap(),
+        store
+            .dialog_by_idempotent_key("ttd".into(), "key".into())
+            .await
+            .unwrap(),
         Some(a.id)
     );
 
     let shared = Uuid::now_v7();
     let mut first = dialog("ttd", "t1", 0);
     first.transmissions.push(transmission(shared));
-    store.insert_dialog(&first).unwrap();
-    assert_eq!(store.dialog_of_child(shared).unwrap(), Some(first.id));
+    store.insert_dialog(first.clone()).await.unwrap();
+    assert_eq!(store.dialog_of_child(shared).await.unwrap(), Some(first.id));
     let mut second = dialog("ttd", "t2", 0);
     second.transmissions.push(transmission(shared));
     assert!(matches!(
-        store.insert_dialog(&second),
+        store.insert_dialog(second.clone()).await,
         Err(WriteError::DuplicateId { .. })
     ));
     assert!(
-        store.get_dialog(second.id).unwrap().is_none(),
+        store.get_dialog(second.id).await.unwrap().is_none(),
         "nothing half-written"
     );
     assert!(matches!(
-        store.insert_dialog(&a),
+        store.insert_dialog(a.clone()).await,
         Err(WriteError::DuplicateId { .. })
     ));
 }
 
 /// Filters, ordering, keyset continuation, labels and free text.
-pub fn search(store: &dyn DialogStore) {
+pub async fn search(store: &dyn Store) {
     let mut all = Vec::new();
     for i in 0..12 {
         let mut d = dialog("nav", &format!("dialog number {i}"), i);
@@ -188,13 +193,16 @@ pub fn search(store: &dyn DialogStore) {
             d.service_owner_context.service_owner_labels = vec!["case:123".into()];
             d.end_user_context.set_primary(SystemLabel::Bin);
         }
-        store.insert_dialog(&d).unwrap();
+        store.insert_dialog(d.clone()).await.unwrap();
         all.push(d);
     }
-    store.insert_dialog(&dialog("skd", "not nav", 3)).unwrap();
+    store
+        .insert_dialog(dialog("skd", "not nav", 3))
+        .await
+        .unwrap();
 
     // Default order: contentUpdatedAt desc, id desc; deleted excluded; org isolated.
-    let found = store.search_dialogs(&query("nav")).unwrap();
+    let found = store.search_dialogs(query("nav")).await.unwrap();
     let expected: Vec<Uuid> = all
         .iter()
         .rev()
@@ -205,22 +213,34 @@ pub fn search(store: &dyn DialogStore) {
 
     let mut q = query("nav");
     q.deleted = Some(DeletedFilter::Only);
-    assert_eq!(ids(&store.search_dialogs(&q).unwrap()), vec![all[4].id]);
+    assert_eq!(
+        ids(&store.search_dialogs(q.clone()).await.unwrap()),
+        vec![all[4].id]
+    );
     let mut q = query("nav");
     q.status = vec![DialogStatus::Completed];
-    assert_eq!(store.search_dialogs(&q).unwrap().len(), 4);
+    assert_eq!(store.search_dialogs(q.clone()).await.unwrap().len(), 4);
     let mut q = query("nav");
     q.system_labels = vec![SystemLabel::Bin];
-    assert_eq!(ids(&store.search_dialogs(&q).unwrap()), vec![all[5].id]);
+    assert_eq!(
+        ids(&store.search_dialogs(q.clone()).await.unwrap()),
+        vec![all[5].id]
+    );
     let mut q = query("nav");
     q.service_owner_labels = vec!["case:*".into()];
-    assert_eq!(ids(&store.search_dialogs(&q).unwrap()), vec![all[5].id]);
+    assert_eq!(
+        ids(&store.search_dialogs(q.clone()).await.unwrap()),
+        vec![all[5].id]
+    );
     let mut q = query("nav");
     q.search = Some("sykepenger".into());
-    assert_eq!(ids(&store.search_dialogs(&q).unwrap()), vec![all[5].id]);
+    assert_eq!(
+        ids(&store.search_dialogs(q.clone()).await.unwrap()),
+        vec![all[5].id]
+    );
     let mut q = query("nav");
     q.created_after = Some(all[9].created_at);
-    assert_eq!(store.search_dialogs(&q).unwrap().len(), 3);
+    assert_eq!(store.search_dialogs(q.clone()).await.unwrap().len(), 3);
 
     // Keyset pages, ascending by createdAt: no gaps, no repeats.
     let order = vec![
@@ -240,7 +260,7 @@ pub fn search(store: &dyn DialogStore) {
         q.order = order.clone();
         q.after = after.clone();
         q.limit = 5;
-        let page = store.search_dialogs(&q).unwrap();
+        let page = store.search_dialogs(q.clone()).await.unwrap();
         if page.is_empty() {
             break;
         }
@@ -257,28 +277,409 @@ pub fn search(store: &dyn DialogStore) {
 }
 
 /// Several dialogs change in one transaction, or none does.
-pub fn bulk_updates_are_all_or_nothing(store: &dyn DialogStore) {
+pub async fn bulk_updates_are_all_or_nothing(store: &dyn Store) {
     let a = dialog("ttd", "a", 0);
     let b = dialog("ttd", "b", 0);
-    store.insert_dialog(&a).unwrap();
-    store.insert_dialog(&b).unwrap();
-    let va = store.get_dialog(a.id).unwrap().unwrap().version;
-    let vb = store.get_dialog(b.id).unwrap().unwrap().version;
+    store.insert_dialog(a.clone()).await.unwrap();
+    store.insert_dialog(b.clone()).await.unwrap();
+    let va = store.get_dialog(a.id).await.unwrap().unwrap().version;
+    let vb = store.get_dialog(b.id).await.unwrap().unwrap().version;
     let mut a2 = a.clone();
     a2.progress = Some(1);
     let mut b2 = b.clone();
     b2.progress = Some(2);
     assert!(matches!(
-        store.update_dialogs(&[(a2.clone(), va), (b2.clone(), vb + 7)]),
+        store
+            .update_dialogs(vec![(a2.clone(), va), (b2.clone(), vb + 7)])
+            .await,
         Err(WriteError::Concurrency)
     ));
     assert_eq!(
-        store.get_dialog(a.id).unwrap().unwrap().dialog.progress,
+        store
+            .get_dialog(a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .dialog
+            .progress,
         None
     );
-    store.update_dialogs(&[(a2, va), (b2, vb)]).unwrap();
+    store
+        .update_dialogs(vec![(a2, va), (b2, vb)])
+        .await
+        .unwrap();
     assert_eq!(
-        store.get_dialog(b.id).unwrap().unwrap().dialog.progress,
+        store
+            .get_dialog(b.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .dialog
+            .progress,
         Some(2)
+    );
+}
+
+/// Many dialogs in one transaction: all are written, or none when one of them clashes.
+pub async fn bulk_inserts_are_all_or_nothing(store: &dyn Store) {
+    let batch: Vec<Dialog> = (0..5).map(|i| dialog("ttd", "bulk", i)).collect();
+    store.insert_dialogs(batch.clone()).await.unwrap();
+    assert_eq!(store.search_dialogs(query("ttd")).await.unwrap().len(), 5);
+    let clash = vec![dialog("ttd", "new", 9), batch[0].clone()];
+    assert!(matches!(
+        store.insert_dialogs(clash.clone()).await,
+        Err(WriteError::DuplicateId { .. })
+    ));
+    assert!(store.get_dialog(clash[0].id).await.unwrap().is_none());
+    assert_eq!(store.search_dialogs(query("ttd")).await.unwrap().len(), 5);
+}
+
+/// The registry round-trips as a document; the revision moves with every change; a document
+/// whose references do not resolve is refused and leaves the stored one in place.
+pub async fn registry_round_trip_and_revision(store: &dyn Store) {
+    assert_eq!(store.load_registry().await.unwrap(), None);
+    let before = store.registry_revision().await.unwrap();
+    let demo = dp_authz::RegistryDocument::demo();
+    store.replace_registry(demo.clone()).await.unwrap();
+    assert_eq!(store.load_registry().await.unwrap(), Some(demo.clone()));
+    let after = store.registry_revision().await.unwrap();
+    assert_ne!(before, after, "a replaced registry has a new revision");
+
+    let mut fewer = demo.clone();
+    fewer.roles.pop();
+    store.replace_registry(fewer.clone()).await.unwrap();
+    assert_eq!(store.load_registry().await.unwrap(), Some(fewer.clone()));
+    assert_ne!(store.registry_revision().await.unwrap(), after);
+
+    let revision = store.registry_revision().await.unwrap();
+    let mut broken = demo;
+    broken.roles[0].to = "urn:altinn:person:identifier-no:00000000000".into();
+    assert!(store.replace_registry(broken).await.is_err());
+    assert_eq!(store.load_registry().await.unwrap(), Some(fewer));
+    assert_eq!(store.registry_revision().await.unwrap(), revision);
+    assert!(store.schema_version().await.unwrap() > 0);
+}
+
+fn minute(minutes: i64) -> Timestamp {
+    Timestamp::from_unix_micros(1_700_000_000_000_000 + minutes * 60_000_000).unwrap()
+}
+
+/// Every filter of [`DialogQuery`] not covered by [`search`], each against a dialog that
+/// matches and one that does not.
+pub async fn search_filters(store: &dyn Store) {
+    const PERSON: &str = "urn:altinn:person:identifier-no:08895699684";
+    let plain = dialog("ttd", "plain", 0);
+    let mut rich = dialog("ttd", "rich", 1);
+    rich.service_resource = "urn:altinn:resource:other".into();
+    rich.party = PERSON.into();
+    rich.extended_status = Some("urn:x:status".into());
+    rich.external_reference = Some("ext-42".into());
+    rich.process = Some("urn:x:process".into());
+    rich.due_at = Some(minute(100));
+    rich.visible_from = Some(minute(50));
+    rich.expires_at = Some(minute(200));
+    rich.updated_at = minute(10);
+    rich.content_updated_at = minute(5);
+    rich.is_api_only = true;
+    rich.seen_log.push(dp_domain::dialog::SeenLog {
+        id: Uuid::now_v7(),
+        seen_at: minute(6),
+        seen_by: Actor {
+            actor_type: ActorType::PartyRepresentative,
+            actor_name: None,
+            actor_id: Some(PERSON.into()),
+        },
+        is_via_service_owner: false,
+    });
+    let mut named = dialog("ttd", "named by an instance delegation", 2);
+    named.party = "urn:altinn:organization:identifier-no:991825827".into();
+    store.insert_dialog(plain.clone()).await.unwrap();
+    store.insert_dialog(rich.clone()).await.unwrap();
+    store.insert_dialog(named.clone()).await.unwrap();
+
+    let only_rich = [rich.id];
+    let cases: Vec<(&str, DialogQuery, Vec<Uuid>)> = vec![
+        (
+            "service resource",
+            DialogQuery {
+                service_resources: vec!["URN:ALTINN:RESOURCE:OTHER".into()],
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "party",
+            DialogQuery {
+                parties: vec![PERSON.into()],
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "extended status",
+            DialogQuery {
+                extended_status: vec!["urn:x:status".into()],
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "external reference",
+            DialogQuery {
+                external_reference: Some("ext-42".into()),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "process",
+            DialogQuery {
+                process: Some("urn:x:process".into()),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "updated after",
+            DialogQuery {
+                updated_after: Some(minute(9)),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "updated before",
+            DialogQuery {
+                updated_before: Some(minute(1)),
+                ..query("ttd")
+            },
+            vec![plain.id],
+        ),
+        (
+            "content updated after",
+            DialogQuery {
+                content_updated_after: Some(minute(4)),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "content updated before",
+            DialogQuery {
+                content_updated_before: Some(minute(1)),
+                ..query("ttd")
+            },
+            vec![plain.id],
+        ),
+        (
+            "due after",
+            DialogQuery {
+                due_after: Some(minute(99)),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "due before",
+            DialogQuery {
+                due_before: Some(minute(101)),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "visible after",
+            DialogQuery {
+                visible_after: Some(minute(49)),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "visible before",
+            DialogQuery {
+                visible_before: Some(minute(51)),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "visible at, before visibleFrom",
+            DialogQuery {
+                visible_at: Some(minute(40)),
+                ..query("ttd")
+            },
+            vec![named.id, plain.id],
+        ),
+        (
+            "visible at, after expiry",
+            DialogQuery {
+                visible_at: Some(minute(300)),
+                ..query("ttd")
+            },
+            vec![named.id, plain.id],
+        ),
+        (
+            "visible at, in between",
+            DialogQuery {
+                visible_at: Some(minute(60)),
+                ..query("ttd")
+            },
+            vec![rich.id, named.id, plain.id],
+        ),
+        (
+            "content seen",
+            DialogQuery {
+                is_content_seen: Some(true),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "content not seen",
+            DialogQuery {
+                is_content_seen: Some(false),
+                ..query("ttd")
+            },
+            vec![named.id, plain.id],
+        ),
+        (
+            "api-only excluded",
+            DialogQuery {
+                exclude_api_only: true,
+                ..query("ttd")
+            },
+            vec![named.id, plain.id],
+        ),
+        ("other org", query("nav"), vec![]),
+        (
+            "authorized pairs",
+            DialogQuery {
+                org: vec![],
+                authorized_pairs: Some(vec![(PERSON.into(), "urn:altinn:resource:other".into())]),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+        (
+            "authorized pairs, wrong resource",
+            DialogQuery {
+                org: vec![],
+                authorized_pairs: Some(vec![(
+                    PERSON.into(),
+                    "urn:altinn:resource:ttd-resource".into(),
+                )]),
+                ..query("ttd")
+            },
+            vec![],
+        ),
+        (
+            "authorized instance",
+            DialogQuery {
+                org: vec![],
+                authorized_pairs: Some(vec![(PERSON.into(), "urn:altinn:resource:other".into())]),
+                authorized_instances: vec![format!("urn:altinn:dialog-id:{}", named.id)],
+                ..query("ttd")
+            },
+            vec![rich.id, named.id],
+        ),
+        (
+            "free text, nothing searchable",
+            DialogQuery {
+                search: Some("\" ( )".into()),
+                ..query("ttd")
+            },
+            vec![],
+        ),
+        (
+            "free text, OR between words",
+            DialogQuery {
+                search: Some("rich plain".into()),
+                ..query("ttd")
+            },
+            vec![rich.id, plain.id],
+        ),
+        (
+            "free text, excluded word",
+            DialogQuery {
+                search: Some("rich -plain".into()),
+                ..query("ttd")
+            },
+            only_rich.to_vec(),
+        ),
+    ];
+    for (name, q, expected) in cases {
+        assert_eq!(
+            ids(&store.search_dialogs(q).await.unwrap()),
+            expected,
+            "{name}"
+        );
+    }
+
+    // Descending keyset pages by dueAt: dialogs without a due date come first (they sort as
+    // the largest value), and the pages together are the whole list.
+    let order = vec![
+        Order {
+            key: OrderKey::DueAt,
+            descending: true,
+        },
+        Order {
+            key: OrderKey::Id,
+            descending: true,
+        },
+    ];
+    let mut seen = Vec::new();
+    let mut after: Option<Vec<Option<CursorValue>>> = None;
+    loop {
+        let q = DialogQuery {
+            order: order.clone(),
+            after: after.clone(),
+            limit: 1,
+            ..query("ttd")
+        };
+        let page = store.search_dialogs(q).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(order.iter().map(|o| o.key.value_of(last)).collect());
+        seen.extend(ids(&page));
+    }
+    assert_eq!(seen, vec![named.id, plain.id, rich.id]);
+}
+
+/// Which service resources some dialog uses, overall or on one party; deleted dialogs count.
+pub async fn resources_in_use(store: &dyn Store) {
+    let mut deleted = dialog("ttd", "deleted", 0);
+    deleted.deleted_at = Some(Timestamp::now());
+    store.insert_dialog(deleted.clone()).await.unwrap();
+    store.insert_dialog(dialog("nav", "live", 1)).await.unwrap();
+    let candidates = [
+        "urn:altinn:resource:nav-resource".to_owned(),
+        "urn:altinn:resource:unused".to_owned(),
+        "urn:altinn:resource:TTD-resource".to_owned(),
+    ];
+    let anywhere: Vec<(Option<String>, String)> =
+        candidates.iter().map(|r| (None, r.clone())).collect();
+    assert_eq!(
+        store.resources_in_use(anywhere).await.unwrap(),
+        vec![candidates[0].clone(), candidates[2].clone()]
+    );
+    let person = Some("urn:altinn:person:identifier-no:08895699684".to_owned());
+    let elsewhere: Vec<(Option<String>, String)> = candidates
+        .iter()
+        .map(|r| (person.clone(), r.clone()))
+        .collect();
+    assert_eq!(
+        store.resources_in_use(elsewhere).await.unwrap(),
+        Vec::<String>::new()
+    );
+    // Both resources on the dialogs' party, the first asked twice: found once each.
+    let party = Some(deleted.party.to_uppercase());
+    let mut on_party: Vec<(Option<String>, String)> = candidates
+        .iter()
+        .map(|r| (party.clone(), r.clone()))
+        .collect();
+    on_party.push((person, candidates[0].clone()));
+    assert_eq!(
+        store.resources_in_use(on_party).await.unwrap(),
+        vec![candidates[0].clone(), candidates[2].clone()]
     );
 }

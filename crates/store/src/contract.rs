@@ -1,8 +1,11 @@
-//! The dialog storage contract: one trait every backend implements, so handlers never see SQL.
+//! The storage contract: the traits every backend implements, so nothing above this crate sees
+//! SQL, constraint names or a backend's free-text syntax.
 //!
 //! Each method is one transaction. Writes are compare-and-swap on the stored `version`, so two
 //! commands that read the same dialog cannot both write it (api.md §4.1: the loser gets 409).
 
+use async_trait::async_trait;
+use dp_authz::RegistryDocument;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
@@ -134,32 +137,74 @@ pub struct DialogQuery {
     pub limit: usize,
 }
 
-/// The storage contract. Implemented by [`crate::SqliteStore`]; a PostgreSQL backend follows.
+/// The dialog half of the storage contract. Every method is one transaction; writes are
+/// compare-and-swap on the version read.
+#[async_trait]
 pub trait DialogStore: Send + Sync {
     /// Inserts a new dialog with its labels, child ids and search text.
-    fn insert_dialog(&self, dialog: &Dialog) -> Result<(), WriteError>;
+    async fn insert_dialog(&self, dialog: Dialog) -> Result<(), WriteError>;
 
     /// Inserts many new dialogs in one transaction (bulk loads): all or none.
-    fn insert_dialogs(&self, dialogs: &[Dialog]) -> Result<(), WriteError>;
+    async fn insert_dialogs(&self, dialogs: Vec<Dialog>) -> Result<(), WriteError>;
 
-    fn get_dialog(&self, id: Uuid) -> Result<Option<StoredDialog>, StoreError>;
+    async fn get_dialog(&self, id: Uuid) -> Result<Option<StoredDialog>, StoreError>;
 
     /// Replaces the stored dialog if its version is still `expected_version`.
-    fn update_dialog(&self, dialog: &Dialog, expected_version: i64) -> Result<(), WriteError>;
+    async fn update_dialog(&self, dialog: Dialog, expected_version: i64) -> Result<(), WriteError>;
 
     /// Replaces several dialogs in one transaction: all are written or none (bulk label
     /// changes, api.md §4.8).
-    fn update_dialogs(&self, updates: &[(Dialog, i64)]) -> Result<(), WriteError>;
+    async fn update_dialogs(&self, updates: Vec<(Dialog, i64)>) -> Result<(), WriteError>;
 
     /// Removes the dialog and everything that hangs off it; false when there was none.
-    fn purge_dialog(&self, id: Uuid) -> Result<bool, StoreError>;
+    async fn purge_dialog(&self, id: Uuid) -> Result<bool, StoreError>;
 
     /// The dialog of `org` that carries `key`, if any.
-    fn dialog_by_idempotent_key(&self, org: &str, key: &str) -> Result<Option<Uuid>, StoreError>;
+    async fn dialog_by_idempotent_key(
+        &self,
+        org: String,
+        key: String,
+    ) -> Result<Option<Uuid>, StoreError>;
 
     /// The dialog that owns a child entity (transmission, activity …) with this id.
-    fn dialog_of_child(&self, child_id: Uuid) -> Result<Option<Uuid>, StoreError>;
+    async fn dialog_of_child(&self, child_id: Uuid) -> Result<Option<Uuid>, StoreError>;
 
     /// Dialogs matching `query`, in its order, at most `query.limit`.
-    fn search_dialogs(&self, query: &DialogQuery) -> Result<Vec<Dialog>, StoreError>;
+    async fn search_dialogs(&self, query: DialogQuery) -> Result<Vec<Dialog>, StoreError>;
+
+    /// The service resources some dialog uses, deleted dialogs included: one indexed probe
+    /// per `(party, resource)` (any party when `None`), skipping a resource already found.
+    /// Each resource found once, in the order of the probes (`/enduser/serviceresources`,
+    /// `/metadata/serviceresources`).
+    async fn resources_in_use(
+        &self,
+        probes: Vec<(Option<String>, String)>,
+    ) -> Result<Vec<String>, StoreError>;
+}
+
+/// The registry half: service owners, resources, parties and rights as one document, with a
+/// revision that moves on every change so running servers know when to reload (issue 4).
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
+    /// Replaces the whole registry in one transaction; a document whose references do not
+    /// resolve is refused and leaves the stored one in place.
+    async fn replace_registry(&self, document: RegistryDocument) -> Result<(), StoreError>;
+
+    /// The stored registry, or `None` when none was ever stored.
+    async fn load_registry(&self) -> Result<Option<RegistryDocument>, StoreError>;
+
+    /// The registry's revision: it moves with every stored change (grants, revocations,
+    /// imports).
+    async fn registry_revision(&self) -> Result<i64, StoreError>;
+}
+
+/// The whole storage contract a backend implements: dialogs and the registry today, the
+/// outbox of domain events next (issue 14) as a third part written in the dialog
+/// transactions. Used as `Arc<dyn Store>` everywhere outside this crate; the conformance suite
+/// in `tests/conformance` is what a backend must pass.
+#[async_trait]
+pub trait Store: DialogStore + RegistryStore {
+    /// The schema version, for startup logs; an error when the database does not answer
+    /// (`/health/deep`).
+    async fn schema_version(&self) -> Result<i64, StoreError>;
 }

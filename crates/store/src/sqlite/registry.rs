@@ -1,76 +1,15 @@
-//! The SQLite store: WAL journal (readers never block the writer), `synchronous = NORMAL`
-//! (a committed transaction survives a process kill; only an OS crash may lose the last ones),
-//! foreign keys on, and a busy timeout so concurrent connections wait instead of failing.
-
-use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! The registry in SQLite: one table per kind of entry (migrations 0001, 0003, 0004), replaced
+//! as a whole in one transaction, with a revision row that moves on every change.
 
 use dp_authz::registry::{
     ApiScopeDelegation, InstanceDelegation, PackageAssignment, Party, ResourceDelegation,
     RoleAssignment, Rule, ServiceOwner, ServiceResource, SystemUser,
 };
 use dp_authz::{RegistryDocument, ResourceType};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use super::Connections;
 use crate::StoreError;
-
-/// Migrations in order; the index + 1 is the schema version after applying one.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_registry",
-        include_str!("../migrations/sqlite/0001_registry.sql"),
-    ),
-    (
-        "0002_dialogs",
-        include_str!("../migrations/sqlite/0002_dialogs.sql"),
-    ),
-    (
-        "0003_registry_rights",
-        include_str!("../migrations/sqlite/0003_registry_rights.sql"),
-    ),
-    (
-        "0004_api_scope_delegations",
-        include_str!("../migrations/sqlite/0004_api_scope_delegations.sql"),
-    ),
-];
-
-/// Read-only connections beside the writer: with WAL, readers never wait for the writer or
-/// each other, so GETs and searches run in parallel while one command writes.
-const READERS: usize = 4;
-
-pub struct SqliteStore {
-    writer: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: AtomicUsize,
-}
-
-fn configure(connection: &Connection) -> Result<(), StoreError> {
-    connection.pragma_update(None, "journal_mode", "WAL")?;
-    connection.pragma_update(None, "synchronous", "NORMAL")?;
-    connection.pragma_update(None, "foreign_keys", "ON")?;
-    connection.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(())
-}
-
-fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
-    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::NewerSchema {
-            found: version,
-            known,
-        });
-    }
-    for (index, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let transaction = connection.transaction()?;
-        transaction.execute_batch(sql)?;
-        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
-        transaction.commit()?;
-        tracing::info!(migration = name, "applied SQLite migration");
-    }
-    Ok(())
-}
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
@@ -205,99 +144,9 @@ fn read_rights(connection: &Connection, document: &mut RegistryDocument) -> Resu
     Ok(())
 }
 
-/// The database holds personal data: it is created readable by its owner only (0600, as the
-/// signing keys), and an existing one is narrowed to that. SQLite gives its `-wal` and `-shm`
-/// files the database file's mode (`findCreateFileMode` in its unix VFS); existing ones are
-/// narrowed too.
-fn restrict_to_owner(path: &Path) -> Result<(), StoreError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| StoreError::Io(format!("creating {}: {e}", path.display())))?;
-        let mut names = vec![path.as_os_str().to_owned()];
-        for suffix in ["-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            names.push(name);
-        }
-        for name in names {
-            let file = Path::new(&name);
-            if file.exists() {
-                std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| StoreError::Io(format!("restricting {}: {e}", file.display())))?;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
-        restrict_to_owner(path)?;
-        let mut connection = Connection::open(path)?;
-        configure(&connection)?;
-        migrate(&mut connection)?;
-        // Lets the planner gather the statistics it needs to pick the selective index for
-        // each search filter (SQLite's recommendation for long-lived connections).
-        connection.execute_batch("PRAGMA optimize=0x10002;")?;
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            let reader = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                    | OpenFlags::SQLITE_OPEN_URI,
-            )?;
-            reader.busy_timeout(std::time::Duration::from_secs(5))?;
-            readers.push(Mutex::new(reader));
-        }
-        Ok(Self {
-            writer: Mutex::new(connection),
-            readers,
-            next_reader: AtomicUsize::new(0),
-        })
-    }
-
-    /// Runs a read on a free reader connection (round robin, waiting only if all are busy).
-    pub(crate) fn with_reader<T, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        for offset in 0..self.readers.len() {
-            let index = (start + offset) % self.readers.len();
-            if let Ok(connection) = self.readers[index].try_lock() {
-                return f(&connection);
-            }
-        }
-        let index = start % self.readers.len();
-        let connection = self.readers[index]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        f(&connection)
-    }
-
-    pub(crate) fn with_connection<T, E: From<StoreError>>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
-        // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back
-        // on drop), so a poisoned lock is safe to reuse.
-        let mut connection = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut connection)
-    }
-
+impl Connections {
     /// Replaces the whole registry in one transaction.
-    pub fn replace_registry(&self, document: &RegistryDocument) -> Result<(), StoreError> {
+    pub(super) fn replace_registry(&self, document: &RegistryDocument) -> Result<(), StoreError> {
         self.with_connection(|connection| {
             let tx = connection.transaction()?;
             // Parties may name a parent listed after them; check references at commit.
@@ -368,7 +217,7 @@ impl SqliteStore {
     }
 
     /// The stored registry, or `None` when none was ever stored.
-    pub fn load_registry(&self) -> Result<Option<RegistryDocument>, StoreError> {
+    pub(super) fn load_registry(&self) -> Result<Option<RegistryDocument>, StoreError> {
         self.with_connection(|connection| {
             let owners: i64 = connection.query_row("select count(*) from service_owner", [], |r| r.get(0))?;
             let parties: i64 = connection.query_row("select count(*) from party", [], |r| r.get(0))?;
@@ -427,17 +276,15 @@ impl SqliteStore {
 
     /// The registry's revision: it moves with every stored change (grants, revocations,
     /// imports), so a running server knows when to reload.
-    pub fn registry_revision(&self) -> Result<i64, StoreError> {
-        self.with_reader(|c| {
-            Ok(
-                c.prepare_cached("select revision from registry_meta where id = 1")?
-                    .query_row([], |r| r.get(0))?,
-            )
-        })
+    pub(super) fn registry_revision_on(c: &Connection) -> Result<i64, StoreError> {
+        Ok(
+            c.prepare_cached("select revision from registry_meta where id = 1")?
+                .query_row([], |r| r.get(0))?,
+        )
     }
 
     /// The schema version, for startup logs.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
+    pub(super) fn schema_version(&self) -> Result<i64, StoreError> {
         self.with_connection(|c| {
             Ok(c.pragma_query_value(None, "user_version", |row| row.get(0))
                 .optional()?
@@ -454,7 +301,7 @@ mod tests {
     fn the_registry_round_trips_and_reopening_keeps_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("store.db");
-        let store = SqliteStore::open(&path).expect("opened");
+        let store = Connections::open(&path).expect("opened");
         assert_eq!(store.load_registry().expect("loaded"), None);
         let mut demo = RegistryDocument::demo();
         // A sub-unit listed before its main unit exercises the deferred foreign key.
@@ -470,10 +317,10 @@ mod tests {
         store.replace_registry(&demo).expect("stored");
         assert_eq!(store.load_registry().expect("loaded"), Some(demo.clone()));
         drop(store);
-        let reopened = SqliteStore::open(&path).expect("reopened");
+        let reopened = Connections::open(&path).expect("reopened");
         assert_eq!(
             reopened.schema_version().expect("version"),
-            MIGRATIONS.len() as i64
+            super::super::MIGRATIONS.len() as i64
         );
         assert_eq!(reopened.load_registry().expect("loaded"), Some(demo));
 
