@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 tokio::task_local! {
     static REQUEST: RequestContext;
@@ -53,8 +53,6 @@ pub enum ApiError {
     /// 408: the body stopped arriving (slower than the minimum data rate), as Kestrel answers.
     #[error("request timeout")]
     RequestTimeout,
-    /// 501 for an operation that is authorized but not built yet; `extensions` are added to
-    /// the body.
     #[error("not found")]
     NotFound(FieldErrors),
     #[error("gone")]
@@ -66,7 +64,10 @@ pub enum ApiError {
     #[error("not acceptable")]
     NotAcceptable,
     #[error("not implemented")]
-    NotImplemented { detail: String, extensions: Value },
+    NotImplemented {
+        detail: String,
+        caller: Box<RecognisedCaller>,
+    },
     /// 500; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -170,20 +171,76 @@ fn quoted(value: &str) -> String {
         .collect()
 }
 
-fn problem(status: StatusCode, type_uri: &str, title: &str, extra: Value) -> Response {
-    let mut body = json!({ "type": type_uri, "title": title, "status": status.as_u16() });
-    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        // Nulls are omitted, as in every response of the real service.
-        body.extend(extra.into_iter().filter(|(_, v)| !v.is_null()));
-        if let Some(path) = current_path() {
-            body.insert("instance".into(), Value::String(path));
-        }
-        body.insert("traceId".into(), Value::String(current_trace_id()));
+/// Who a 501 placeholder took the caller to be, so the auth layer can be checked end to end.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecognisedCaller {
+    pub policy: &'static str,
+    pub user_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_level: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer_org_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier_org_number: Option<String>,
+    pub has_correspondence_scope: bool,
+    pub has_admin_scope: bool,
+}
+
+/// The ProblemDetails body (RFC 9457) as the real service writes it: absent members omitted,
+/// `instance` and `traceId` on every one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProblemDetails<'a> {
+    #[serde(rename = "type")]
+    type_uri: &'a str,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<FieldErrors>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    caller: Option<Box<RecognisedCaller>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
+    trace_id: String,
+}
+
+/// The members a kind of problem adds to type, title and status.
+#[derive(Default)]
+struct Members {
+    detail: Option<String>,
+    errors: Option<FieldErrors>,
+    caller: Option<Box<RecognisedCaller>>,
+}
+
+fn with_errors(errors: FieldErrors) -> Members {
+    Members {
+        errors: Some(errors),
+        ..Members::default()
     }
+}
+
+fn single_error(key: &str, message: &str) -> FieldErrors {
+    FieldErrors::from([(key.to_owned(), vec![message.to_owned()])])
+}
+
+fn problem(status: StatusCode, type_uri: &str, title: &str, members: Members) -> Response {
+    let body = ProblemDetails {
+        type_uri,
+        title,
+        status: status.as_u16(),
+        detail: members.detail,
+        errors: members.errors,
+        caller: members.caller,
+        instance: current_path(),
+        trace_id: current_trace_id(),
+    };
     (
         status,
         [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
+        serde_json::to_vec(&body).unwrap_or_default(),
     )
         .into_response()
 }
@@ -214,92 +271,95 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.3",
                 "Forbidden.",
-                json!({ "errors": errors }),
+                with_errors(errors),
             ),
             Self::Validation(errors) => problem(
                 StatusCode::BAD_REQUEST,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.1",
                 "One or more validation errors occurred.",
-                json!({ "errors": errors }),
+                with_errors(errors),
             ),
             Self::UnsupportedMediaType => problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.13",
                 "Unsupported media type.",
-                json!({ "errors": { "Content-Type": ["The request body must be application/json."] } }),
+                with_errors(single_error(
+                    "Content-Type",
+                    "The request body must be application/json.",
+                )),
             ),
             Self::Unprocessable(errors) => problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "https://datatracker.ietf.org/doc/html/rfc4918#section-11.2",
                 "Unprocessable request.",
-                json!({ "errors": errors }),
+                with_errors(errors),
             ),
             Self::NotFound(errors) => problem(
                 StatusCode::NOT_FOUND,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.4",
                 "Resource not found.",
-                json!({ "errors": errors }),
+                with_errors(errors),
             ),
             Self::Gone(errors) => problem(
                 StatusCode::GONE,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.9",
                 "Resource no longer available.",
-                json!({ "errors": errors }),
+                with_errors(errors),
             ),
             Self::Conflict(errors) => problem(
                 StatusCode::CONFLICT,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.8",
                 "Conflict.",
-                json!({ "errors": errors }),
+                with_errors(errors),
             ),
             Self::NotAcceptable => problem(
                 StatusCode::NOT_ACCEPTABLE,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.6",
                 "Requested content type is not acceptable.",
-                json!({
-                    "detail": "The request must accept application/json responses.",
-                    "errors": { "Accept": ["The request must accept application/json responses."] }
-                }),
+                Members {
+                    detail: Some("The request must accept application/json responses.".into()),
+                    errors: Some(single_error(
+                        "Accept",
+                        "The request must accept application/json responses.",
+                    )),
+                    caller: None,
+                },
             ),
             Self::PreconditionFailed => problem(
                 StatusCode::PRECONDITION_FAILED,
                 "https://datatracker.ietf.org/doc/html/rfc7232#section-4.2",
                 "Precondition failed.",
-                json!({}),
+                Members::default(),
             ),
             Self::PayloadTooLarge => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.11",
                 "Payload too large. The maximum allowed size is 20000000 bytes.",
-                json!({}),
+                Members::default(),
             ),
             Self::RequestTimeout => problem(
                 StatusCode::REQUEST_TIMEOUT,
                 "https://datatracker.ietf.org/doc/html/rfc9110#section-15.5.9",
                 "The request body arrived too slowly.",
-                json!({}),
+                Members::default(),
             ),
-            Self::NotImplemented {
-                detail,
-                mut extensions,
-            } => {
-                if let Some(map) = extensions.as_object_mut() {
-                    map.insert("detail".into(), Value::String(detail));
-                }
-                problem(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.2",
-                    "Not Implemented.",
-                    extensions,
-                )
-            }
+            Self::NotImplemented { detail, caller } => problem(
+                StatusCode::NOT_IMPLEMENTED,
+                "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.2",
+                "Not Implemented.",
+                Members {
+                    detail: Some(detail),
+                    errors: None,
+                    caller: Some(caller),
+                },
+            ),
             Self::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 problem(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "https://datatracker.ietf.org/doc/html/rfc7231#section-6.6.1",
                     "An error occurred while processing the request.",
-                    json!({}),
+                    Members::default(),
                 )
             }
         }

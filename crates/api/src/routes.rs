@@ -10,7 +10,6 @@ use axum::extract::FromRef;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, on, patch, post, put};
 use dp_auth::Policy;
-use serde_json::json;
 
 use crate::auth::{
     AuthState, Authorized, EndUserPolicy, NotificationConditionCheckPolicy, PolicyMarker,
@@ -151,14 +150,14 @@ async fn not_yet_implemented<P: PolicyMarker>(caller: Authorized<P>) -> ApiError
     let principal = &caller.principal;
     ApiError::NotImplemented {
         detail: "The request was authenticated and authorized, but this operation is not implemented yet.".into(),
-        extensions: json!({
-            "policy": P::POLICY.name(),
-            "userType": principal.user_type().name(),
-            "authenticationLevel": principal.authentication_level(),
-            "consumerOrgNumber": principal.consumer.as_ref().map(|o| o.as_str()),
-            "supplierOrgNumber": principal.supplier.as_ref().map(|o| o.as_str()),
-            "hasCorrespondenceScope": principal.has_correspondence_scope(),
-            "hasAdminScope": principal.is_admin(),
+        caller: Box::new(crate::problem::RecognisedCaller {
+            policy: P::POLICY.name(),
+            user_type: principal.user_type().name(),
+            authentication_level: principal.authentication_level(),
+            consumer_org_number: principal.consumer.as_ref().map(|o| o.as_str().to_owned()),
+            supplier_org_number: principal.supplier.as_ref().map(|o| o.as_str().to_owned()),
+            has_correspondence_scope: principal.has_correspondence_scope(),
+            has_admin_scope: principal.is_admin(),
         }),
     }
 }

@@ -12,6 +12,10 @@ pub struct DialogState {
     pub store: Arc<dyn Store>,
     /// The registry as of this request.
     pub registry: Arc<Registry>,
+    /// Altinn Access Management (authorized parties) and the PDP (decisions), injected: the
+    /// embedded ones over the registry, or an adapter to the real services (authz.md §3).
+    pub access: Arc<dyn dp_authz::access::AccessManagement>,
+    pub pdp: Arc<dyn dp_authz::access::Pdp>,
     /// Signs end users' `dialogToken` (auth.md §7).
     pub dialog_tokens: Option<Arc<dp_auth::DialogTokenIssuer>>,
 }

@@ -52,7 +52,7 @@ async fn oauth_authorization_server(
 }
 
 /// 200 JSON that clients and proxies may keep for a day.
-fn cacheable(body: &serde_json::Value) -> Response {
+fn cacheable(body: &impl serde::Serialize) -> Response {
     let mut response = crate::serviceowner::common::ok_json(body, None);
     let headers = response.headers_mut();
     headers.insert(

@@ -67,3 +67,9 @@ impl LiveRegistry {
         }
     }
 }
+
+impl dp_authz::access::RegistrySource for LiveRegistry {
+    fn registry(&self) -> Arc<Registry> {
+        self.loaded()
+    }
+}

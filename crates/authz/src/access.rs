@@ -206,6 +206,39 @@ fn fnv(seed: u64, text: &str) -> u64 {
         })
 }
 
+/// Where the embedded authorization reads the registry from: the one current for this
+/// request (the server's live registry, refreshed per request from the store's revision).
+pub trait RegistrySource: Send + Sync {
+    fn registry(&self) -> std::sync::Arc<Registry>;
+}
+
+/// The embedded Altinn Authorization as an injected service: built once in the binary and
+/// handed to the application as `Arc<dyn AccessManagement>` and `Arc<dyn Pdp>`, so a real
+/// Altinn adapter can take its place. Each call answers from the registry current at that
+/// moment; the registry's holder and sub-unit indexes (the rule index) are built once per
+/// registry revision, when the registry is loaded, not per request.
+pub struct RegistryAuthorization {
+    source: std::sync::Arc<dyn RegistrySource>,
+}
+
+impl RegistryAuthorization {
+    pub fn new(source: std::sync::Arc<dyn RegistrySource>) -> Self {
+        Self { source }
+    }
+}
+
+impl AccessManagement for RegistryAuthorization {
+    fn authorized_parties(&self, request: &AuthorizedPartiesRequest) -> Vec<AuthorizedPartyDto> {
+        EmbeddedAuthorization::new(&self.source.registry()).authorized_parties(request)
+    }
+}
+
+impl Pdp for RegistryAuthorization {
+    fn authorize(&self, requests: &[DecisionRequest]) -> Vec<Decision> {
+        EmbeddedAuthorization::new(&self.source.registry()).authorize(requests)
+    }
+}
+
 /// The embedded Altinn Authorization: Access Management and PDP over the registry.
 pub struct EmbeddedAuthorization<'a> {
     registry: &'a Registry,

@@ -33,6 +33,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Signs the `dialogToken` of end-user dialog answers and backs the well-known endpoints.
     pub dialog_tokens: Arc<DialogTokenIssuer>,
+    /// Access Management and the PDP (the embedded ones over the live registry).
+    pub access: Arc<dyn dp_authz::access::AccessManagement>,
+    pub pdp: Arc<dyn dp_authz::access::Pdp>,
 }
 
 impl FromRef<AppState> for Arc<DialogTokenIssuer> {
@@ -52,6 +55,8 @@ impl FromRef<AppState> for DialogState {
         DialogState {
             store: state.store.clone(),
             registry: state.registry.loaded(),
+            access: state.access.clone(),
+            pdp: state.pdp.clone(),
             dialog_tokens: Some(state.dialog_tokens.clone()),
         }
     }
@@ -269,6 +274,10 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
 
     let state_registry = live_registry.clone();
     let live_registry_for_layer = live_registry.clone();
+    // The embedded Altinn Authorization, built once: one object is both services.
+    let authorization = Arc::new(dp_authz::access::RegistryAuthorization::new(
+        live_registry.clone(),
+    ));
     let state = AppState {
         auth: AuthState {
             verifier: verifier.clone(),
@@ -276,6 +285,8 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         registry: live_registry,
         store: store.clone(),
         dialog_tokens: dialog_tokens.clone(),
+        access: authorization.clone(),
+        pdp: authorization,
     };
     let mut router = Router::new()
         // The real service's health endpoints (api.md §0); `deep` also reads the store.

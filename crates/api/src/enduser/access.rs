@@ -3,7 +3,6 @@
 //! and per-dialog decisions.
 
 use dp_auth::Principal;
-use dp_authz::access::EmbeddedAuthorization;
 use dp_authz::dialog_access::{
     DetailsAuthorization, ListAuthorization, details_authorization, list_authorization,
     minimum_authentication_level,
@@ -61,14 +60,18 @@ impl EndUserSubject {
         parties: &[String],
         resources: &[String],
     ) -> ListAuthorization {
-        let embedded = EmbeddedAuthorization::new(&state.registry);
-        list_authorization(&embedded, &state.registry, &self.urn, parties, resources)
+        list_authorization(
+            state.access.as_ref(),
+            &state.registry,
+            &self.urn,
+            parties,
+            resources,
+        )
     }
 
     /// The PDP's decisions on every action of `dialog`.
     pub fn details(&self, state: &DialogState, dialog: &Dialog) -> DetailsAuthorization {
-        let embedded = EmbeddedAuthorization::new(&state.registry);
-        details_authorization(&embedded, &self.urn, dialog)
+        details_authorization(state.pdp.as_ref(), &self.urn, dialog)
     }
 
     /// Whether the login is below the minimum authentication level of the dialog's resource.

@@ -17,9 +17,7 @@ use dp_app::read::metadata::{
     AuthorizationEvidence, EndUserLookup, EvidenceItem, LookupServiceOwner, LookupServiceResource,
 };
 use dp_app::read::presentation::prune_localizations;
-use dp_authz::access::{
-    AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
-};
+use dp_authz::access::{AuthorizedPartiesRequest, AuthorizedPartyDto};
 use dp_authz::dialog_access::dialog_instance_refs;
 use dp_authz::registry::RESOURCE_PREFIX;
 use dp_domain::dialog::Dialog;
@@ -74,11 +72,12 @@ fn evidence(
     reference: &str,
     languages: &[String],
 ) -> Option<AuthorizationEvidence<'static>> {
-    let embedded = EmbeddedAuthorization::new(&state.registry);
-    let parties = embedded.authorized_parties(&AuthorizedPartiesRequest::everything(
-        &subject.urn,
-        vec![dialog.party.clone()],
-    ));
+    let parties = state
+        .access
+        .authorized_parties(&AuthorizedPartiesRequest::everything(
+            &subject.urn,
+            vec![dialog.party.clone()],
+        ));
     let flat: Vec<&AuthorizedPartyDto> = parties
         .iter()
         .flat_map(|p| std::iter::once(p).chain(&p.subunits))

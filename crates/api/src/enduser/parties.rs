@@ -21,9 +21,7 @@ use dp_app::read::metadata::{
 };
 use dp_app::read::presentation::prune_list;
 use dp_authz::Registry;
-use dp_authz::access::{
-    AccessManagement, AuthorizedPartiesRequest, AuthorizedPartyDto, EmbeddedAuthorization,
-};
+use dp_authz::access::{AuthorizedPartiesRequest, AuthorizedPartyDto};
 use dp_authz::registry::RESOURCE_PREFIX;
 
 use super::access::EndUserSubject;
@@ -284,13 +282,12 @@ pub async fn parties(
 ) -> Result<Response, ApiError> {
     require_json_accept(&headers)?;
     let subject = EndUserSubject::of(&caller.principal)?;
-    let embedded = EmbeddedAuthorization::new(&state.registry);
     // All include flags off, no filter, nested (authz.md §3.3).
     let request = AuthorizedPartiesRequest {
         subject: subject.urn.clone(),
         ..AuthorizedPartiesRequest::default()
     };
-    let mut found = embedded.authorized_parties(&request);
+    let mut found = state.access.authorized_parties(&request);
     // A person or e-mail user always appears as themselves (authz.md §3.3, §6.2), even when
     // the registry does not list their party.
     if !subject
