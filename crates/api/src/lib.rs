@@ -2,12 +2,14 @@
 //! the one error type that becomes a ProblemDetails response.
 
 pub mod auth;
+mod contract_inputs;
 pub mod docs;
 pub mod enduser;
 pub mod json;
 pub mod metadata;
 pub mod problem;
 pub mod query;
+pub mod respond;
 pub mod routes;
 pub mod search_common;
 pub mod serviceowner;

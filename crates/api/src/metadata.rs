@@ -14,36 +14,10 @@ use dp_app::read::metadata::{
 use crate::problem::ApiError;
 use crate::state::DialogState;
 
-pub const MAX_FILTER_VALUES: usize = 20;
-pub const MAX_END_USER_PARTY_FILTER_VALUES: usize = 100;
-
-/// 406 when `Accept` excludes JSON (api.md §0, `RequireJsonAcceptPreProcessor`).
-pub fn require_json_accept(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(accept) = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(());
-    };
-    let accepts_json = accept.split(',').any(|part| {
-        let media = part
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        media.is_empty()
-            || media == "*/*"
-            || media == "application/*"
-            || media == "application/json"
-            || media.ends_with("+json")
-    });
-    if accepts_json {
-        Ok(())
-    } else {
-        Err(ApiError::NotAcceptable)
-    }
-}
+pub use crate::respond::require_json_accept;
+use dp_app::validate::{
+    MAX_END_USER_PARTY_VALUES as MAX_END_USER_PARTY_FILTER_VALUES, MAX_FILTER_VALUES,
+};
 
 pub async fn limits(headers: HeaderMap) -> Result<Response, ApiError> {
     require_json_accept(&headers)?;
@@ -60,7 +34,7 @@ pub async fn limits(headers: HeaderMap) -> Result<Response, ApiError> {
             max_service_resource_filter_values: MAX_FILTER_VALUES,
         },
     };
-    Ok(crate::serviceowner::common::ok_json(&body, None))
+    Ok(crate::respond::ok_json(&body, None))
 }
 
 /// `GET /api/v1/metadata/serviceresources` (`GetServiceResourceMetadataEndpoint`): the metadata
@@ -103,5 +77,5 @@ pub async fn service_resources(
         .collect();
     items.sort_by(|a, b| a.0.cmp(&b.0));
     let items = items.into_iter().map(|(_, item)| item).collect();
-    Ok(crate::serviceowner::common::ok_json(&Items { items }, None))
+    Ok(crate::respond::ok_json(&Items { items }, None))
 }

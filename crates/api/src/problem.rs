@@ -22,10 +22,8 @@ struct RequestContext {
     path: String,
 }
 
-/// Errors keyed by field (or by concern such as `Type`), each with its messages.
-/// Insertion-ordered: the members appear in the order the validators ran, as in the real
-/// service's ProblemDetails.
-pub type FieldErrors = indexmap::IndexMap<String, Vec<String>>;
+use dp_app::AppError;
+pub use dp_app::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -55,6 +53,12 @@ pub enum ApiError {
     RequestTimeout,
     #[error("not found")]
     NotFound(FieldErrors),
+    /// 404 for a dialog not visible yet, with `Expires` at the time it becomes visible.
+    #[error("not yet visible")]
+    NotYetVisible {
+        errors: FieldErrors,
+        visible_from: dp_domain::Timestamp,
+    },
     #[error("gone")]
     Gone(FieldErrors),
     #[error("conflict")]
@@ -108,6 +112,36 @@ impl ApiError {
 
     pub fn validation(key: &str, message: impl Into<String>) -> Self {
         Self::Validation(FieldErrors::from([(key.to_owned(), vec![message.into()])]))
+    }
+}
+
+/// The one place an application error becomes an HTTP error: the status follows the kind,
+/// keys and messages are the application's (api.md §4.10).
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Validation(errors) => Self::Validation(errors),
+            AppError::Forbidden(errors) => Self::Forbidden(errors),
+            AppError::Unprocessable(errors) => Self::Unprocessable(errors),
+            AppError::NotFound(errors) => Self::NotFound(errors),
+            AppError::NotYetVisible {
+                errors,
+                visible_from,
+            } => Self::NotYetVisible {
+                errors,
+                visible_from,
+            },
+            AppError::Gone(errors) => Self::Gone(errors),
+            AppError::Conflict(errors) => Self::Conflict(errors),
+            AppError::PreconditionFailed => Self::PreconditionFailed,
+            AppError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl From<dp_store::StoreError> for ApiError {
+    fn from(error: dp_store::StoreError) -> Self {
+        AppError::from(error).into()
     }
 }
 
@@ -169,6 +203,14 @@ fn quoted(value: &str) -> String {
         .filter(|c| !c.is_control())
         .map(|c| if c == '"' || c == '\\' { '\'' } else { c })
         .collect()
+}
+
+/// RFC 1123, for the `Expires` header of a dialog not yet visible.
+fn rfc1123(t: dp_domain::Timestamp) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.datetime().format(&format).unwrap_or_default()
 }
 
 /// Who a 501 placeholder took the caller to be, so the auth layer can be checked end to end.
@@ -300,6 +342,16 @@ impl IntoResponse for ApiError {
                 "Resource not found.",
                 with_errors(errors),
             ),
+            Self::NotYetVisible {
+                errors,
+                visible_from,
+            } => {
+                let mut response = Self::NotFound(errors).into_response();
+                if let Ok(value) = HeaderValue::from_str(&rfc1123(visible_from)) {
+                    response.headers_mut().insert(header::EXPIRES, value);
+                }
+                response
+            }
             Self::Gone(errors) => problem(
                 StatusCode::GONE,
                 "https://datatracker.ietf.org/doc/html/rfc7231#section-6.5.9",

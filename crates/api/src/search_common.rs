@@ -23,22 +23,16 @@ use self::paging::{
 };
 use crate::problem::ApiError;
 use crate::query::{Query, invalid};
-use crate::serviceowner::common::ok_json;
-use crate::serviceowner::validation::{
-    Errors, is_absolute_uri, is_valid_party, party_format_message,
-};
+use crate::respond::ok_json;
 use crate::state::DialogState;
+use dp_app::validate::{Errors, is_absolute_uri, is_valid_party, party_format_message};
 
 /// `PaginationConstants`: limit 1..1000, default 100.
 const MIN_LIMIT: i64 = 1;
 const MAX_LIMIT: i64 = 1000;
 const DEFAULT_LIMIT: i64 = 100;
-/// `Limits.ServiceOwnerSearch` / `Limits.EndUserSearch`: values per list filter.
-pub const MAX_FILTER_VALUES: usize = 20;
-/// `party` values of an end-user search (and of a service-owner search with `endUserId`).
-pub const MAX_END_USER_PARTY_VALUES: usize = 100;
-pub const MIN_SEARCH_LENGTH: usize = 3;
-const MAX_URI_LENGTH: usize = 1023;
+use dp_app::validate::MAX_URI as MAX_URI_LENGTH;
+pub use dp_app::validate::{MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, MIN_SEARCH_LENGTH};
 
 const NORMALIZATION: &str =
     "Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).";
@@ -180,7 +174,7 @@ impl<'a> Binder<'a> {
 
     /// The binding failures, if any, as one 400.
     pub fn finish(self) -> Result<(), ApiError> {
-        self.errors.into_result()
+        Ok(self.errors.into_result()?)
     }
 }
 

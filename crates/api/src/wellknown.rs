@@ -39,7 +39,7 @@ async fn jwks(
     State(issuer): State<Arc<DialogTokenIssuer>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    crate::metadata::require_json_accept(&headers)?;
+    crate::respond::require_json_accept(&headers)?;
     Ok(cacheable(&issuer.jwks()))
 }
 
@@ -47,13 +47,13 @@ async fn oauth_authorization_server(
     State(issuer): State<Arc<DialogTokenIssuer>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    crate::metadata::require_json_accept(&headers)?;
+    crate::respond::require_json_accept(&headers)?;
     Ok(cacheable(&issuer.metadata()))
 }
 
 /// 200 JSON that clients and proxies may keep for a day.
 fn cacheable(body: &impl serde::Serialize) -> Response {
-    let mut response = crate::serviceowner::common::ok_json(body, None);
+    let mut response = crate::respond::ok_json(body, None);
     let headers = response.headers_mut();
     headers.insert(
         header::CACHE_CONTROL,

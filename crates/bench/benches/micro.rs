@@ -10,9 +10,9 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use dp_api::serviceowner::create_dialog::CreateDialog;
-use dp_api::serviceowner::validate_create;
+use dp_app::input::CreateDialog;
 use dp_app::read::serviceowner as view;
+use dp_app::validate::create as validate_create;
 use dp_bench::load::{Template, send_once};
 use dp_domain::Timestamp;
 use dp_idp::TokenKind;
@@ -96,8 +96,8 @@ fn report(name: &str, median_ns: f64, best_ns: f64) {
     );
 }
 
-fn context() -> dp_api::serviceowner::validation::Context {
-    dp_api::serviceowner::validation::Context {
+fn context() -> dp_app::validate::Context {
+    dp_app::validate::Context {
         now: Timestamp::now(),
         is_admin: false,
         correspondence: false,

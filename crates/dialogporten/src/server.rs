@@ -347,7 +347,9 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         // One body limit, the contract's: axum's own 2 MB default is switched off.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(dp_api::auth::single_authorization_layer))
+        .layer(axum::middleware::from_fn(
+            dp_api::auth::single_authorization_layer,
+        ))
         // Outside the body limit, so its 413 gets the ProblemDetails shape too.
         .layer(axum::middleware::from_fn(dp_api::trace_id_layer))
         // Browser apps on allowed origins may call the API and the identity providers'
@@ -361,9 +363,14 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         // 5xx are logged where they arise (ApiError::Internal); the trace layer stays at debug.
         .layer(
             TraceLayer::new_for_http()
-                // The span names the path only: queries may hold personal ids (`enduserid`).
+                // The span names the matched route (`/api/v1/enduser/dialogs/{dialogId}`), never
+                // the path or query: they hold dialog ids and personal ids (`enduserid`).
                 .make_span_with(|request: &axum::http::Request<_>| {
-                    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("(no route)", axum::extract::MatchedPath::as_str);
+                    tracing::debug_span!("request", method = %request.method(), route = %route)
                 })
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         );

@@ -4,6 +4,7 @@
 
 pub mod dialog;
 pub mod dialog_reads;
+pub mod dialog_rules;
 pub mod enums;
 pub mod identifiers;
 pub mod instance_ref;

@@ -26,14 +26,14 @@ use dp_domain::instance_ref::InstanceRef;
 use dp_store::DialogQuery;
 use dp_store::{Order, OrderKey};
 
-use super::access::EndUserSubject;
 use super::parties::{names, subject_metadata};
 use super::presentation::AcceptedLanguages;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
 use crate::query::Query;
-use crate::serviceowner::common::ok_json;
+use crate::respond::ok_json;
 use crate::state::DialogState;
+use dp_app::enduser::EndUserSubject;
 
 const INVALID_REFERENCE: &str = "InstanceRef must be a supported identifier: 'urn:altinn:instance-id:{partyId}/{uuid}', 'urn:altinn:correspondence-id:{uuid}' or 'urn:altinn:dialog-id:{uuid}'.";
 

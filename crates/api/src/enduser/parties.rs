@@ -24,16 +24,15 @@ use dp_authz::Registry;
 use dp_authz::access::{AuthorizedPartiesRequest, AuthorizedPartyDto};
 use dp_authz::registry::RESOURCE_PREFIX;
 
-use super::access::EndUserSubject;
 use super::presentation::AcceptedLanguages;
 use crate::auth::EndUser;
-use crate::metadata::{MAX_END_USER_PARTY_FILTER_VALUES, require_json_accept};
 use crate::problem::ApiError;
-use crate::serviceowner::common::ok_json;
-use crate::serviceowner::validation::{is_valid_party, party_format_message};
+use crate::respond::ok_json;
+use crate::respond::require_json_accept;
 use crate::state::DialogState;
-
-pub use super::lookup::dialog_lookup;
+use dp_app::enduser::EndUserSubject;
+use dp_app::validate::MAX_END_USER_PARTY_VALUES as MAX_END_USER_PARTY_FILTER_VALUES;
+use dp_app::validate::{is_valid_party, party_format_message};
 
 /// Where the metadata links of the embedded Altinn point: the tt02 platform, whose Resource
 /// Registry and Access Management metadata APIs the links follow (DP `MetadataLinkProvider`).
@@ -154,48 +153,6 @@ pub fn subject_metadata(
 // ---------------------------------------------------------------------------------------------
 // Parties
 
-/// The date of birth in a Norwegian national identity number (authz.md §5): D-numbers add 40 to
-/// the day, H-numbers 40 to the month, Tenor's synthetic persons 80 to the month; the century
-/// comes from the individual number. `None` when the digits do not make a date.
-pub fn date_of_birth(pid: &str) -> Option<String> {
-    if pid.len() != 11 || !pid.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| pid[range].parse::<u32>().ok();
-    let mut day = number(0..2)?;
-    let mut month = number(2..4)?;
-    let year = number(4..6)?;
-    let individual = number(6..9)?;
-    if day > 40 {
-        day -= 40;
-    }
-    if month > 80 {
-        month -= 80;
-    } else if month > 40 {
-        month -= 40;
-    }
-    let century = match individual {
-        0..=499 => 1900,
-        500..=749 if year >= 54 => 1800,
-        500..=999 if year <= 39 => 2000,
-        900..=999 if year >= 40 => 1900,
-        _ => return None,
-    };
-    let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(
-        i32::try_from(century + year).ok()?,
-        month,
-        u8::try_from(day).ok()?,
-    )
-    .ok()?;
-    Some(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    ))
-}
-
 /// `V1AccessManagementQueriesGetParties_AuthorizedParty` (DP `AuthorizedPartiesHelper` +
 /// `GetPartiesQueryMapper`).
 fn party_view<'a>(dto: &'a AuthorizedPartyDto, subject: &str) -> AuthorizedParty<'a> {
@@ -207,7 +164,11 @@ fn party_view<'a>(dto: &'a AuthorizedPartyDto, subject: &str) -> AuthorizedParty
     };
     let birth = dto.date_of_birth.clone().or_else(|| {
         (dto.party_type == "Person")
-            .then(|| dto.person_id.as_deref().and_then(date_of_birth))
+            .then(|| {
+                dto.person_id
+                    .as_deref()
+                    .and_then(dp_domain::identifiers::date_of_birth)
+            })
             .flatten()
     });
     AuthorizedParty {
@@ -461,22 +422,6 @@ pub async fn service_resources(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_of_birth_follow_the_number_rules() {
-        // Tenor (+80 on the month), 1900s by individual number 900–999.
-        assert_eq!(date_of_birth("08844397713").as_deref(), Some("1943-04-08"));
-        assert_eq!(date_of_birth("08895699684").as_deref(), Some("1956-09-08"));
-        // NAV/Dolly (+40 on the month), D-number (+40 on the day).
-        assert_eq!(date_of_birth("08454397713").as_deref(), Some("1943-05-08"));
-        assert_eq!(date_of_birth("48044312345").as_deref(), Some("1943-04-08"));
-        // Individual numbers 500–999 with a year ≤ 39 are the 2000s; 500–749 with ≥ 54 the 1800s.
-        assert_eq!(date_of_birth("01011055555").as_deref(), Some("2010-01-01"));
-        assert_eq!(date_of_birth("01019060012").as_deref(), Some("1890-01-01"));
-        assert_eq!(date_of_birth("01014412345").as_deref(), Some("1944-01-01"));
-        assert_eq!(date_of_birth("31029912345"), None, "no 31 February");
-        assert_eq!(date_of_birth("0101"), None);
-    }
 
     #[test]
     fn role_metadata_has_names_and_links() {

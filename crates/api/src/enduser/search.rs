@@ -25,7 +25,6 @@ use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
 use dp_domain::localization::normalize_language_code;
 use dp_store::DialogQuery;
 
-use super::access::EndUserSubject;
 use super::presentation::AcceptedLanguages;
 use crate::auth::EndUser;
 use crate::problem::ApiError;
@@ -34,8 +33,9 @@ use crate::search_common::{
     Binder, MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, Paging, empty_page, page, validate_count,
     validate_parties, validate_process, validate_ranges, validate_search,
 };
-use crate::serviceowner::validation::Errors;
 use crate::state::DialogState;
+use dp_app::enduser::EndUserSubject;
+use dp_app::validate::Errors;
 
 /// Free text over more authorized pairs than this needs a `contentUpdatedAfter` bound.
 pub const MAX_FREE_TEXT_PAIRS: usize = 1000;

@@ -1,38 +1,23 @@
-//! Transmissions, activities and the seen log of a dialog (api.md §1, §4.1, §4.5, §4.7).
-//!
-//! Creating a transmission or an activity is an update of the dialog that appends one item
-//! (DP's handlers do the same through the update command), so every rule of PUT applies:
-//! If-Match, frozen, append-only ids, hierarchy, time bumps, `Default` label re-added.
+//! Transmissions, activities and the seen log of a dialog (api.md §1, §4.1, §4.5, §4.7): the
+//! handlers over `dp_app::dialogs::children`, where appending a child is an update of the
+//! dialog with every rule of PUT.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use dp_app::dialogs::children;
+use dp_app::input::{Activity, Transmission};
 use dp_app::read::common::Activity as ActivityView;
 use dp_app::read::serviceowner as view;
-use dp_auth::Principal;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
-use serde_json::Value;
-use uuid::Uuid;
 
-use super::common::{
-    DIALOG_ENTITY, check_mutable, check_revision, created, if_match, load_owned, no_content,
-    ok_json, parse_id,
-};
-use super::create_dialog::{Activity, CreateDialog, Transmission};
-use super::mapping::{self, ActorNames};
-use super::patch::update_document;
-use super::update::update;
-use super::{dialogs::validation_context, validate_create};
-use crate::auth::{ServiceOwner, ServiceOwnerChangeTransmissions};
-use crate::json::{ContractJson, parse_body};
+use crate::auth::{ServiceOwner, ServiceOwnerAdmin, ServiceOwnerChangeTransmissions};
+use crate::json::ContractJson;
 use crate::problem::ApiError;
 use crate::query::Query;
+use crate::respond::{created, if_match, no_content, ok_json, parse_id};
 use crate::state::DialogState;
-
-const TRANSMISSION_ENTITY: &str = "DialogTransmission";
-const ACTIVITY_ENTITY: &str = "DialogActivity";
-const SEEN_LOG_ENTITY: &str = "DialogSeenLog";
 
 /// The dialog for a read of its sub-collections: 404 unknown/unowned, 410 deleted.
 async fn readable(
@@ -42,53 +27,16 @@ async fn readable(
     gone_if_deleted: bool,
 ) -> Result<Dialog, ApiError> {
     let id = parse_id("dialogId", dialog_id)?;
-    let stored = load_owned(state, &caller.principal, id).await?;
-    if gone_if_deleted && stored.dialog.is_deleted() {
-        return Err(ApiError::entity_gone(DIALOG_ENTITY, id));
-    }
-    Ok(stored.dialog)
+    Ok(children::readable(state, &caller.principal, id, gone_if_deleted).await?)
 }
 
-/// The stored dialog's update body with one more transmission or activity.
-fn appended(dialog: &Dialog, list: &str, item: Value) -> Result<CreateDialog, ApiError> {
-    let mut document = update_document(dialog);
-    document[list] = Value::Array(vec![item]);
-    parse_body(document.to_string().as_bytes())
-}
-
-const TRANSMISSIONS: &str = "transmissions";
-const ACTIVITIES: &str = "activities";
-
-/// Appends `child` — (list, id, item), the list named as in the body and the URL — to dialog
-/// `dialog_id` as an update of the whole dialog (If-Match, silent updates, the same rules as
-/// PUT), and answers 201 with the child's id and location.
-async fn append(
-    state: &DialogState,
-    principal: &Principal,
-    dialog_id: &str,
-    headers: &HeaderMap,
-    query: &Query,
-    (list, child_id, item): (&str, Uuid, Value),
-) -> Result<Response, ApiError> {
-    let id = parse_id("dialogId", dialog_id)?;
-    let expected = if_match(headers)?;
-    let silent = query.is_silent_update()?;
-    let stored = load_owned(state, principal, id).await?;
-    // Admins may append to a soft-deleted dialog (the real service's create-activity and
-    // create-transmission endpoints skip the deleted check for the admin scope); for everyone
-    // else it is the update's 410.
-    if principal.is_admin() && stored.dialog.is_deleted() {
-        check_revision(expected, stored.dialog.revision)?;
-    } else {
-        check_mutable(state, principal, &stored.dialog, expected)?;
-    }
-    let dto = appended(&stored.dialog, list, item)?;
-    let revision = update(state, principal, stored, dto, silent).await?;
-    Ok(created(
-        child_id,
-        format!("/api/v1/serviceowner/dialogs/{id}/{list}/{child_id}"),
-        revision,
-    ))
+/// 201 for a new child of dialog `dialog_id`, listed as `list` in the URL.
+fn created_child(dialog_id: uuid::Uuid, list: &str, appended: children::Appended) -> Response {
+    let location = format!(
+        "/api/v1/serviceowner/dialogs/{dialog_id}/{list}/{}",
+        appended.id
+    );
+    created(appended.id, location, appended.revision)
 }
 
 /// `POST .../dialogs/{dialogId}/transmissions`
@@ -98,20 +46,12 @@ pub async fn create_transmission(
     Path(dialog_id): Path<String>,
     headers: HeaderMap,
     query: Query,
-    ContractJson(mut item): ContractJson<Transmission>,
+    ContractJson(item): ContractJson<Transmission>,
 ) -> Result<Response, ApiError> {
-    let transmission_id = *item.id.get_or_insert_with(mapping::new_id);
-    let item = serde_json::to_value(&item).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let child = (TRANSMISSIONS, transmission_id, item);
-    append(
-        &state,
-        &caller.principal,
-        &dialog_id,
-        &headers,
-        &query,
-        child,
-    )
-    .await
+    let (id, expected) = (parse_id("dialogId", &dialog_id)?, if_match(&headers)?);
+    let target = (id, expected, query.is_silent_update()?);
+    let outcome = children::append_transmission(&state, &caller.principal, target, item).await?;
+    Ok(created_child(id, "transmissions", outcome.value))
 }
 
 /// `POST .../dialogs/{dialogId}/activities`
@@ -121,20 +61,12 @@ pub async fn create_activity(
     Path(dialog_id): Path<String>,
     headers: HeaderMap,
     query: Query,
-    ContractJson(mut item): ContractJson<Activity>,
+    ContractJson(item): ContractJson<Activity>,
 ) -> Result<Response, ApiError> {
-    let activity_id = *item.id.get_or_insert_with(mapping::new_id);
-    let item = serde_json::to_value(&item).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let child = (ACTIVITIES, activity_id, item);
-    append(
-        &state,
-        &caller.principal,
-        &dialog_id,
-        &headers,
-        &query,
-        child,
-    )
-    .await
+    let (id, expected) = (parse_id("dialogId", &dialog_id)?, if_match(&headers)?);
+    let target = (id, expected, query.is_silent_update()?);
+    let outcome = children::append_activity(&state, &caller.principal, target, item).await?;
+    Ok(created_child(id, "activities", outcome.value))
 }
 
 /// `V1ServiceOwnerDialogsCommandsUpdateTransmission_TransmissionRequest`: a transmission plus
@@ -161,57 +93,12 @@ pub async fn update_transmission(
     let id = parse_id("dialogId", &dialog_id)?;
     let transmission_id = parse_id("transmissionId", &transmission_id)?;
     let silent = request.is_silent_update.unwrap_or(false) || query.is_silent_update()?;
-    if !silent {
-        return Err(ApiError::validation(
-            "IsSilentUpdate",
-            "IsSilentUpdate must be true when updating transmissions.",
-        ));
-    }
-    let expected = if_match(&headers)?;
-    let stored = load_owned(&state, &caller.principal, id).await?;
-    check_mutable(&state, &caller.principal, &stored.dialog, expected)?;
-    let Some(index) = stored
-        .dialog
-        .transmissions
-        .iter()
-        .position(|t| t.id == transmission_id)
-    else {
-        return Err(ApiError::entity_not_found(
-            TRANSMISSION_ENTITY,
-            transmission_id,
-        ));
-    };
-    // Validate the new transmission as the only one of an otherwise unchanged dialog.
-    let mut item = request.transmission;
-    item.id = None;
-    let now = Timestamp::now();
-    let mut context = validation_context(&caller.principal, now);
-    context.existing_transmissions = stored.dialog.transmissions.iter().map(|t| t.id).collect();
-    context.is_update = true;
-    context.existing_attachments = stored.dialog.attachments.iter().map(|a| a.id).collect();
-    let value = serde_json::to_value(&item).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut dto = appended(&stored.dialog, TRANSMISSIONS, value)?;
-    dto.service_resource = Some(stored.dialog.service_resource.clone());
-    dto.party = Some(stored.dialog.party.clone());
-    dto.visible_from = stored.dialog.visible_from;
-    validate_create::validate(&dto, &context).into_result()?;
-    super::authorize::authorize_service_resources(&dto, &state.registry, &caller.principal)?;
-
-    let mut dialog = stored.dialog;
-    let original = dialog.transmissions[index].clone();
-    let mut names = ActorNames::new(&state.registry);
-    let mut replacement = mapping::transmission(&item, original.created_at, &mut names);
-    names.finish()?;
-    replacement.id = transmission_id;
-    dialog.transmissions[index] = replacement;
-    super::rules::transmission_hierarchy(&dialog.transmissions)?;
-    super::rules::transmission_idempotent_keys(&dialog.transmissions)?;
-    let correspondence = super::common::is_correspondence(&state, &dialog);
-    super::rules::refresh_derived(&mut dialog, correspondence);
-    dialog.revision = Uuid::new_v4();
-    let revision = dialog.revision;
-    state.store.update_dialog(dialog, stored.version).await?;
-    Ok(no_content(revision))
+    children::require_silent(silent)?;
+    let target = (id, transmission_id, if_match(&headers)?, silent);
+    let principal = &caller.principal;
+    let outcome =
+        children::replace_transmission(&state, principal, target, request.transmission).await?;
+    Ok(no_content(outcome.value))
 }
 
 /// `GET .../dialogs/{dialogId}/transmissions`
@@ -244,7 +131,7 @@ pub async fn get_transmission(
         .transmissions
         .iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| ApiError::entity_not_found(TRANSMISSION_ENTITY, id))?;
+        .ok_or_else(|| ApiError::entity_not_found(children::TRANSMISSION_ENTITY, id))?;
     Ok(ok_json(
         &view::transmission(&dialog, transmission, false),
         None,
@@ -278,7 +165,7 @@ pub async fn get_activity(
         .activities
         .iter()
         .find(|a| a.id == id)
-        .ok_or_else(|| ApiError::entity_not_found(ACTIVITY_ENTITY, id))?;
+        .ok_or_else(|| ApiError::entity_not_found(children::ACTIVITY_ENTITY, id))?;
     Ok(ok_json(&ActivityView::from(activity), None))
 }
 
@@ -309,14 +196,14 @@ pub async fn get_seen_log(
         .seen_log
         .iter()
         .find(|s| s.id == id)
-        .ok_or_else(|| ApiError::entity_not_found(SEEN_LOG_ENTITY, id))?;
+        .ok_or_else(|| ApiError::entity_not_found(children::SEEN_LOG_ENTITY, id))?;
     Ok(ok_json(&view::SeenLogItem::from(entry), None))
 }
 
 /// `POST .../activities/{activityId}/actions/updateFormSavedActivityTime` (hidden, admin
 /// scope; api.md §0): moves a FormSaved activity's time. Body: a JSON date-time.
 pub async fn update_form_saved_activity_time(
-    caller: crate::auth::ServiceOwnerAdmin,
+    caller: ServiceOwnerAdmin,
     State(state): State<DialogState>,
     Path((dialog_id, activity_id)): Path<(String, String)>,
     headers: HeaderMap,
@@ -324,22 +211,8 @@ pub async fn update_form_saved_activity_time(
 ) -> Result<Response, ApiError> {
     let id = parse_id("dialogId", &dialog_id)?;
     let activity_id = parse_id("activityId", &activity_id)?;
-    let expected = if_match(&headers)?;
-    let stored = load_owned(&state, &caller.principal, id).await?;
-    check_mutable(&state, &caller.principal, &stored.dialog, expected)?;
-    let mut dialog = stored.dialog;
-    let Some(activity) = dialog.activities.iter_mut().find(|a| a.id == activity_id) else {
-        return Err(ApiError::entity_not_found(ACTIVITY_ENTITY, activity_id));
-    };
-    if activity.activity_type != dp_domain::enums::ActivityType::FormSaved {
-        return Err(ApiError::validation(
-            "ActivityId",
-            format!("Activity '{activity_id}' is not of type FormSaved."),
-        ));
-    }
-    activity.created_at = time;
-    dialog.revision = Uuid::new_v4();
-    let revision = dialog.revision;
-    state.store.update_dialog(dialog, stored.version).await?;
-    Ok(no_content(revision))
+    let target = (id, activity_id, if_match(&headers)?);
+    let principal = &caller.principal;
+    let outcome = children::move_form_saved_activity(&state, principal, target, time).await?;
+    Ok(no_content(outcome.value))
 }

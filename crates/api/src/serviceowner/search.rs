@@ -42,7 +42,6 @@ use dp_domain::localization::normalize_language_code;
 use dp_store::DialogQuery;
 
 use crate::auth::ServiceOwnerSearch;
-use crate::enduser::access::EndUserSubject;
 use crate::problem::ApiError;
 use crate::query::{Query, invalid};
 use crate::search_common::{
@@ -50,8 +49,9 @@ use crate::search_common::{
     merge, page, validate_count, validate_parties, validate_process, validate_ranges,
     validate_search,
 };
-use crate::serviceowner::validation::Errors;
 use crate::state::DialogState;
+use dp_app::enduser::EndUserSubject;
+use dp_app::validate::Errors;
 
 const MAX_LABEL_LENGTH: usize = 255;
 const END_USER_ID_MESSAGE: &str = "EndUserId must be a valid end user identifier. It must match the format \

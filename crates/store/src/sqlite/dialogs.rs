@@ -6,13 +6,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, params, pa
 use uuid::Uuid;
 
 use super::Connections;
+use super::id_text;
 use super::search::search_sql;
 use crate::StoreError;
 use crate::contract::{DialogQuery, StoredDialog, WriteError};
-
-pub(super) fn id_text(id: Uuid) -> String {
-    id.hyphenated().to_string()
-}
 
 fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::ConstraintViolation)

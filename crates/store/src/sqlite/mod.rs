@@ -61,6 +61,11 @@ struct Connections {
     next_reader: AtomicUsize,
 }
 
+/// How ids are stored: hyphenated lower-case text.
+fn id_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
 fn configure(connection: &Connection) -> Result<(), StoreError> {
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;

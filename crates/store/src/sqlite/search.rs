@@ -5,7 +5,7 @@
 use dp_domain::enums::DeletedFilter;
 use rusqlite::types::Value as SqlValue;
 
-use super::dialogs::id_text;
+use super::id_text;
 use crate::contract::{CursorValue, DialogQuery, OrderKey};
 
 /// The free-text query for FTS5: every word quoted (so no FTS syntax leaks through) and

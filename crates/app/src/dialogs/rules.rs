@@ -10,7 +10,7 @@ use dp_domain::dialog::{Activity, Dialog, Transmission};
 use dp_domain::enums::{ActivityType, SystemLabel};
 use uuid::Uuid;
 
-use crate::problem::ApiError;
+use crate::AppError;
 
 /// Most children and most depth one transmission chain may have (DP `TransmissionHierarchyValidator`).
 const MAX_HIERARCHY: usize = 100;
@@ -18,7 +18,7 @@ const MAX_HIERARCHY: usize = 100;
 pub fn correspondence_activities(
     activities: &[Activity],
     principal: &Principal,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let uses = activities.iter().any(|a| {
         matches!(
             a.activity_type,
@@ -26,7 +26,7 @@ pub fn correspondence_activities(
         )
     });
     if uses && !principal.has_correspondence_scope() {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "Forbidden",
             "Use of CorrespondenceConfirmed or CorrespondenceOpened activity types requires the scope digdir:dialogporten.correspondence.",
         ));
@@ -36,7 +36,7 @@ pub fn correspondence_activities(
 
 /// Every `relatedTransmissionId` names a transmission of the dialog, no chain is circular or
 /// deeper than 100, no transmission has more than 100 direct children.
-pub fn transmission_hierarchy(transmissions: &[Transmission]) -> Result<(), ApiError> {
+pub fn transmission_hierarchy(transmissions: &[Transmission]) -> Result<(), AppError> {
     let parents: HashMap<Uuid, Option<Uuid>> = transmissions
         .iter()
         .map(|t| (t.id, t.related_transmission_id))
@@ -94,13 +94,14 @@ pub fn transmission_hierarchy(transmissions: &[Transmission]) -> Result<(), ApiE
     }
     errors.sort();
     errors.dedup();
-    Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
-        [("DialogTransmission".to_owned(), errors)],
-    )))
+    Err(AppError::Unprocessable(crate::FieldErrors::from([(
+        "DialogTransmission".to_owned(),
+        errors,
+    )])))
 }
 
 /// Transmission idempotent keys are unique within a dialog (409, api.md §2.2).
-pub fn transmission_idempotent_keys(transmissions: &[Transmission]) -> Result<(), ApiError> {
+pub fn transmission_idempotent_keys(transmissions: &[Transmission]) -> Result<(), AppError> {
     let mut seen = HashSet::new();
     let mut duplicates = Vec::new();
     for key in transmissions
@@ -115,7 +116,7 @@ pub fn transmission_idempotent_keys(transmissions: &[Transmission]) -> Result<()
         return Ok(());
     }
     let keys: Vec<String> = duplicates.iter().map(|k| format!("'{k}'")).collect();
-    Err(ApiError::conflict(
+    Err(AppError::conflict(
         "IdempotentKey",
         format!(
             "Duplicate IdempotentKey detected in dialog transmissions. Conflicting keys: {}.",
@@ -126,8 +127,8 @@ pub fn transmission_idempotent_keys(transmissions: &[Transmission]) -> Result<()
 
 /// Create: `visibleFrom`, `dueAt` and `expiresAt` must lie in the future unless the caller is
 /// an admin or the update is silent (422, api.md §2.1).
-pub fn future_times(fields: &[(&str, Option<Timestamp>)], now: Timestamp) -> Result<(), ApiError> {
-    let mut errors = crate::problem::FieldErrors::new();
+pub fn future_times(fields: &[(&str, Option<Timestamp>)], now: Timestamp) -> Result<(), AppError> {
+    let mut errors = crate::FieldErrors::new();
     for (name, value) in fields {
         if value.is_some_and(|v| v <= now) {
             errors.insert((*name).to_owned(), vec!["Must be in the future".to_owned()]);
@@ -136,12 +137,12 @@ pub fn future_times(fields: &[(&str, Option<Timestamp>)], now: Timestamp) -> Res
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Unprocessable(errors))
+        Err(AppError::Unprocessable(errors))
     }
 }
 
 /// Activities that name a transmission must name one of the dialog's (422, api.md §2.2).
-pub fn activity_transmissions(dialog: &Dialog) -> Result<(), ApiError> {
+pub fn activity_transmissions(dialog: &Dialog) -> Result<(), AppError> {
     let ids: HashSet<Uuid> = dialog.transmissions.iter().map(|t| t.id).collect();
     let missing: Vec<String> = dialog
         .activities
@@ -153,9 +154,10 @@ pub fn activity_transmissions(dialog: &Dialog) -> Result<(), ApiError> {
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
-            [("DialogActivity".to_owned(), missing)],
-        )))
+        Err(AppError::Unprocessable(crate::FieldErrors::from([(
+            "DialogActivity".to_owned(),
+            missing,
+        )])))
     }
 }
 

@@ -9,8 +9,8 @@ use dp_authz::dialog_access::{
 };
 use dp_domain::dialog::Dialog;
 
-use crate::problem::ApiError;
-use crate::state::DialogState;
+use crate::AppError;
+use crate::DialogState;
 
 /// The end user of a request.
 #[derive(Debug, Clone)]
@@ -22,11 +22,11 @@ pub struct EndUserSubject {
 }
 
 impl EndUserSubject {
-    pub fn of(principal: &Principal) -> Result<Self, ApiError> {
+    pub fn of(principal: &Principal) -> Result<Self, AppError> {
         let urn = principal
             .user_id()
             .map(|id| id.to_string().to_lowercase())
-            .ok_or_else(|| ApiError::forbidden("Forbidden", "Forbidden"))?;
+            .ok_or_else(|| AppError::forbidden("Forbidden", "Forbidden"))?;
         Ok(Self {
             urn,
             authentication_level: principal.authentication_level().unwrap_or(0),
@@ -82,7 +82,7 @@ impl EndUserSubject {
 
     /// 403 `Altinn authentication level too low.` below the resource's minimum (authz.md §3.7;
     /// the real service's `Constants.AltinnAuthLevelTooLow`).
-    pub fn check_level(&self, state: &DialogState, dialog: &Dialog) -> Result<(), ApiError> {
+    pub fn check_level(&self, state: &DialogState, dialog: &Dialog) -> Result<(), AppError> {
         if self.below_level(state, dialog) {
             return Err(level_too_low());
         }
@@ -91,6 +91,6 @@ impl EndUserSubject {
 }
 
 /// The real service's refusal of a login below a resource's minimum authentication level.
-pub fn level_too_low() -> ApiError {
-    ApiError::forbidden("Forbidden", "Altinn authentication level too low.")
+pub fn level_too_low() -> AppError {
+    AppError::forbidden("Forbidden", "Altinn authentication level too low.")
 }

@@ -16,8 +16,8 @@ use dp_domain::enums::{
 };
 use uuid::Uuid;
 
-use super::create_dialog as dto;
-use crate::problem::ApiError;
+use crate::AppError;
+use crate::input as dto;
 
 /// A new UUIDv7, as DP generates for entities created without an id.
 pub fn new_id() -> Uuid {
@@ -153,7 +153,7 @@ impl<'a> ActorNames<'a> {
     /// 422 `{"ActorId": ["Unable to look up name for actor id: <urn>. ..."]}` for ids nobody
     /// can name. The real service's text comes first (`PopulateActorNameInterceptor`); the rest
     /// says how to make the embedded registry know the party.
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(self) -> Result<(), AppError> {
         if self.unknown.is_empty() {
             return Ok(());
         }
@@ -168,9 +168,10 @@ impl<'a> ActorNames<'a> {
                 )
             })
             .collect();
-        Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
-            [("ActorId".to_owned(), messages)],
-        )))
+        Err(AppError::Unprocessable(crate::FieldErrors::from([(
+            "ActorId".to_owned(),
+            messages,
+        )])))
     }
 }
 

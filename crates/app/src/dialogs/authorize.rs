@@ -7,8 +7,8 @@ use dp_auth::Principal;
 use dp_authz::registry::RESOURCE_PREFIX;
 use dp_authz::{Registry, ResourceType};
 
-use super::create_dialog::CreateDialog;
-use crate::problem::ApiError;
+use crate::AppError;
+use crate::input::CreateDialog;
 
 /// What the registry says about the dialog's service resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub fn authorize_service_resources(
     dto: &CreateDialog,
     registry: &Registry,
     principal: &Principal,
-) -> Result<ResolvedResource, ApiError> {
+) -> Result<ResolvedResource, AppError> {
     let requested = dto.service_resource.as_deref().unwrap_or_default();
     let Some(resource) = registry.resource(requested) else {
         let message = format!(
@@ -73,9 +73,10 @@ pub fn authorize_service_resources(
              - It does not have mandatory fields 'CompetentAuthority.Organization' / 'CompetentAuthority.OrgCode' set.\n\
              - It is not of the following supported resource types: [GenericAccessResource, AltinnApp, MigratedApp, CorrespondenceService]."
         );
-        return Err(ApiError::Unprocessable(crate::problem::FieldErrors::from(
-            [("ServiceResource".to_owned(), vec![message])],
-        )));
+        return Err(AppError::Unprocessable(crate::FieldErrors::from([(
+            "ServiceResource".to_owned(),
+            vec![message],
+        )])));
     };
     if !principal.is_admin() {
         let owned = principal
@@ -88,7 +89,7 @@ pub fn authorize_service_resources(
             .filter(|r| !owned.contains(r))
             .collect();
         if !unowned.is_empty() {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "Forbidden",
                 format!(
                     "Not allowed to reference the following unowned resources: [{}].",
@@ -99,7 +100,7 @@ pub fn authorize_service_resources(
         if resource.resource_type == ResourceType::CorrespondenceService
             && !principal.has_correspondence_scope()
         {
-            return Err(ApiError::forbidden(
+            return Err(AppError::forbidden(
                 "Forbidden",
                 format!(
                     "User cannot create or modify a dialog with resource type {}.",
@@ -123,7 +124,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::json::parse_body;
+    use crate::input::parse_test_body as parse_body;
 
     fn principal(org: &str, scope: &str) -> Principal {
         let Value::Object(claims) = json!({"scope": scope,
@@ -145,10 +146,10 @@ mod tests {
         .expect("parses")
     }
 
-    fn problem(error: ApiError) -> (String, String) {
+    fn problem(error: AppError) -> (String, String) {
         match error {
-            ApiError::Forbidden(errors) => ("403".into(), errors["Forbidden"][0].clone()),
-            ApiError::Unprocessable(errors) => ("422".into(), errors["ServiceResource"][0].clone()),
+            AppError::Forbidden(errors) => ("403".into(), errors["Forbidden"][0].clone()),
+            AppError::Unprocessable(errors) => ("422".into(), errors["ServiceResource"][0].clone()),
             other => (other.to_string(), String::new()),
         }
     }

@@ -5,8 +5,8 @@
 
 use dp_domain::localization::{is_valid_language_code, normalize_language_code};
 
-use super::create_dialog::{Content, ContentValue, Localization, TransmissionContent};
-use super::validation::{CORRESPONDENCE_MAX_STRING, Context, Errors, MAX_STRING, MAX_URI};
+use super::{CORRESPONDENCE_MAX_STRING, Context, Errors, MAX_STRING, MAX_URI};
+use crate::input::{Content, ContentValue, Localization, TransmissionContent};
 
 const NORMALIZATION: &str =
     "Culture specific codes like 'en_GB' and 'en-US' are normalized to 'en' (ISO 639).";

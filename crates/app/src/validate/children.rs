@@ -4,14 +4,12 @@
 use dp_domain::enums::{ActivityType, ActorType, HttpVerb};
 use uuid::Uuid;
 
-use super::create_dialog::{
-    Activity, Actor, ApiAction, Attachment, CreateDialog, GuiAction, Transmission,
-};
-use super::validate_content::{dialog_content, is_https_url, localizations, transmission_content};
-use super::validation::{
+use super::content::{dialog_content, is_https_url, localizations, transmission_content};
+use super::{
     Context, Errors, MAX_STRING, MAX_URI, in_past, is_valid_party, is_well_formed_uri,
     party_format_message, unique_by, uuid_v7,
 };
+use crate::input::{Activity, Actor, ApiAction, Attachment, CreateDialog, GuiAction, Transmission};
 
 const CORRESPONDENCE_ACTIVITY_DESCRIPTION_MAX: usize = 4095;
 
@@ -523,7 +521,7 @@ pub fn validate(errors: &mut Errors, dto: &CreateDialog, context: &Context) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse_body;
+    use crate::input::parse_test_body as parse_body;
     use dp_domain::Timestamp;
 
     fn errors_for(body: &str) -> Errors {
@@ -537,7 +535,7 @@ mod tests {
             is_update: false,
             existing_attachments: Vec::new(),
         };
-        super::super::validate_create::validate(&dto, &context)
+        super::super::create::validate(&dto, &context)
     }
 
     fn first<'a>(errors: &'a Errors, path: &str) -> &'a str {

@@ -7,11 +7,11 @@
 
 use dp_domain::enums::{GuiActionPriority, SystemLabel};
 
-use super::create_dialog::CreateDialog;
-use super::validation::{
+use super::{
     Context, Errors, MAX_STRING, MAX_URI, in_past, is_absolute_uri, is_valid_party,
     is_well_formed_uri, party_format_message, unique_by, uuid_v7,
 };
+use crate::input::CreateDialog;
 
 pub const SERVICE_RESOURCE_PREFIX: &str = "urn:altinn:resource:";
 
@@ -51,7 +51,7 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
     }
 
     if let Some(key) = dto.idempotent_key.as_deref() {
-        let length = super::validation::dotnet_length(key);
+        let length = super::dotnet_length(key);
         if length < 3 {
             errors.add(
                 "dto.idempotentKey",
@@ -227,14 +227,14 @@ pub fn validate(dto: &CreateDialog, context: &Context) -> Errors {
             "SystemLabel must be Default, Bin or Archive.",
         );
     }
-    super::validate_children::validate(&mut errors, dto, context);
+    super::children::validate(&mut errors, dto, context);
     errors
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse_body;
+    use crate::input::parse_test_body as parse_body;
     use dp_domain::Timestamp;
     use uuid::Uuid;
 

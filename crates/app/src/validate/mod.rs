@@ -3,13 +3,22 @@
 //! Keys are camel-cased property paths under `dto.` (`dto.attachments[0].urls`); display names
 //! in messages are the raw member names (`'Progress'`), as DP configures
 //! `DisplayNameResolver = member.Name`; lengths count UTF-16 code units, as .NET strings do.
+//!
+//! The create-dialog validators form one tree without a circle: [`create`] (the dialog's own
+//! fields, DP's `CreateDialogDtoValidator`) calls [`children`] (attachments, transmissions,
+//! activities, actions, api.md §2.2), which calls [`content`] (content values and
+//! localizations, §2.3); all three use the collector and the limits defined here once.
+
+pub mod children;
+pub mod content;
+pub mod create;
 
 use std::collections::HashSet;
 
 use dp_domain::{NationalIdentityNumber, OrganizationNumber, Timestamp};
 use uuid::Uuid;
 
-use crate::problem::{ApiError, FieldErrors};
+use crate::{AppError, FieldErrors};
 
 /// `Constants.DefaultMaxStringLength` of the real service.
 pub const MAX_STRING: usize = 255;
@@ -17,6 +26,14 @@ pub const MAX_STRING: usize = 255;
 pub const MAX_URI: usize = 1023;
 /// String limits for callers with the correspondence scope.
 pub const CORRESPONDENCE_MAX_STRING: usize = 512;
+/// `Limits.ServiceOwnerSearch` / `Limits.EndUserSearch`: values per list filter (`org`,
+/// `serviceResource`, `party`, …); `/metadata/limits` publishes them.
+pub const MAX_FILTER_VALUES: usize = 20;
+/// `party` values of an end-user search or parties filter (and of a service-owner search with
+/// `endUserId`).
+pub const MAX_END_USER_PARTY_VALUES: usize = 100;
+/// A free-text search has at least this many characters.
+pub const MIN_SEARCH_LENGTH: usize = 3;
 /// Timestamps and UUIDv7 times may lie this far in the future (DP `FutureTolerance`).
 const FUTURE_TOLERANCE_MICROS: i64 = 15_000_000;
 
@@ -53,11 +70,11 @@ impl Errors {
     }
 
     /// `Ok(())` when nothing was collected, else the 400 ProblemDetails error.
-    pub fn into_result(self) -> Result<(), ApiError> {
+    pub fn into_result(self) -> Result<(), AppError> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(self.0))
+            Err(AppError::Validation(self.0))
         }
     }
 
@@ -297,7 +314,7 @@ mod tests {
             errors.get("dto.party").map(|m| m[0].as_str()),
             Some("'Party' must not be empty.")
         );
-        assert!(matches!(errors.into_result(), Err(ApiError::Validation(map)) if map.len() == 4));
+        assert!(matches!(errors.into_result(), Err(AppError::Validation(map)) if map.len() == 4));
         // Astral characters count twice, as in .NET.
         assert_eq!(dotnet_length("😀"), 2);
     }
