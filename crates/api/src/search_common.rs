@@ -7,24 +7,18 @@
 //! naming policy gives FluentValidation (`createdAfter`, `serviceResource.Count`, `party[0]`);
 //! messages use the PascalCase member names, as DP's display-name resolver does.
 
-pub mod paging;
-
 use axum::response::Response;
-use dp_app::read::common as read;
 use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
 use dp_domain::localization::is_valid_language_code;
-use dp_store::DialogQuery;
-use dp_store::{CursorValue, Order};
 
-use self::paging::{
-    SortKey, TokenPart, cursor_for, default_order, order_string, parse_order_by, parse_token,
-    token_of,
-};
 use crate::problem::ApiError;
 use crate::query::{Query, invalid};
 use crate::respond::ok_json;
-use crate::state::DialogState;
+use dp_app::search::paging::{
+    SortKey, TokenPart, cursor_for, default_order, parse_order_by, parse_token,
+};
+pub use dp_app::search::{DialogPage, Paging};
 use dp_app::validate::{Errors, is_absolute_uri, is_valid_party, party_format_message};
 
 /// `PaginationConstants`: limit 1..1000, default 100.
@@ -217,16 +211,6 @@ impl BoundPaging {
     }
 }
 
-/// A validated page request.
-pub struct Paging {
-    pub order: Vec<SortKey>,
-    /// The keyset position of the request's token.
-    pub cursor: Option<Vec<Option<CursorValue>>>,
-    /// The request's token as sent (echoed on an empty page).
-    pub token: Option<String>,
-    pub limit: i64,
-}
-
 // ---------------------------------------------------------------------------------------------
 // Validator rules both searches have.
 
@@ -309,73 +293,12 @@ fn pascal(name: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Paging.
 
-/// The dialogs of one page, answered by [`DialogPage::respond`] with the read model of each.
-pub struct DialogPage {
-    dialogs: Vec<Dialog>,
-    has_next_page: bool,
-    order_by: String,
-    continuation_token: Option<String>,
-}
-
-impl DialogPage {
-    /// `{items, hasNextPage, orderBy, continuationToken?}` with `item` of every dialog.
-    pub fn respond<'d, T: serde::Serialize>(
-        &'d self,
-        item: impl FnMut(&'d Dialog) -> T,
-    ) -> Response {
-        let body = read::Page {
-            items: self.dialogs.iter().map(item).collect(),
-            has_next_page: self.has_next_page,
-            order_by: self.order_by.clone(),
-            continuation_token: self.continuation_token.clone(),
-        };
-        ok_json(&body, None)
-    }
-}
-
-/// One page: runs `query` for `limit + 1` rows after the cursor in the requested order, for
-/// `{items, hasNextPage, continuationToken?, orderBy}`. The token is the last item's; an empty
-/// page echoes the request's token (api.md §3.3).
-pub async fn page(
-    state: &DialogState,
-    mut query: DialogQuery,
-    paging: Paging,
-) -> Result<DialogPage, ApiError> {
-    let limit = usize::try_from(paging.limit).unwrap_or(1);
-    query.order = paging
-        .order
-        .iter()
-        .map(|o| Order {
-            key: o.key,
-            descending: o.descending,
-        })
-        .collect();
-    query.after = paging.cursor;
-    query.limit = limit + 1;
-    let mut dialogs = state.store.search_dialogs(query).await?;
-    let has_next_page = dialogs.len() > limit;
-    dialogs.truncate(limit);
-    let token = dialogs
-        .last()
-        .map(|d| token_of(d, &paging.order))
-        .or(paging.token);
-    Ok(DialogPage {
-        dialogs,
-        has_next_page,
-        order_by: order_string(&paging.order),
-        continuation_token: token,
-    })
-}
-
-/// A page with nothing on it (no authorization, no service owner).
-pub fn empty_page(paging: Paging) -> Response {
-    let body = read::Page::<()> {
-        items: Vec::new(),
-        has_next_page: false,
-        order_by: order_string(&paging.order),
-        continuation_token: paging.token,
-    };
-    ok_json(&body, None)
+/// `{items, hasNextPage, orderBy, continuationToken?}` with `item` of every dialog of `page`.
+pub fn respond<'d, T: serde::Serialize>(
+    page: &'d DialogPage,
+    item: impl FnMut(&'d Dialog) -> T,
+) -> Response {
+    ok_json(&page.items(item), None)
 }
 
 #[cfg(test)]

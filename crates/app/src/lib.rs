@@ -21,6 +21,7 @@ pub mod events;
 pub mod input;
 pub mod read;
 pub mod registry;
+pub mod search;
 pub mod state;
 pub mod validate;
 

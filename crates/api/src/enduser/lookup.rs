@@ -21,10 +21,8 @@ use dp_authz::access::{AuthorizedPartiesRequest, AuthorizedPartyDto};
 use dp_authz::dialog_access::dialog_instance_refs;
 use dp_authz::registry::RESOURCE_PREFIX;
 use dp_domain::dialog::Dialog;
-use dp_domain::enums::{DeletedFilter, IdentifierLookupGrantType};
+use dp_domain::enums::IdentifierLookupGrantType;
 use dp_domain::instance_ref::InstanceRef;
-use dp_store::DialogQuery;
-use dp_store::{Order, OrderKey};
 
 use super::parties::{names, subject_metadata};
 use super::presentation::AcceptedLanguages;
@@ -34,8 +32,7 @@ use crate::query::Query;
 use crate::respond::ok_json;
 use crate::state::DialogState;
 use dp_app::enduser::EndUserSubject;
-
-const INVALID_REFERENCE: &str = "InstanceRef must be a supported identifier: 'urn:altinn:instance-id:{partyId}/{uuid}', 'urn:altinn:correspondence-id:{uuid}' or 'urn:altinn:dialog-id:{uuid}'.";
+use dp_app::enduser::lookup::{self as queries, Found};
 
 /// A parsed instance reference, lower case (DP `InstanceRef`).
 /// The reference the answer names: the request's, except that a dialog id is answered with the
@@ -53,15 +50,6 @@ fn output_reference(request: &InstanceRef, dialog: &Dialog) -> String {
         })
         .cloned()
         .unwrap_or_else(|| request.value())
-}
-
-fn not_found(raw: &str) -> ApiError {
-    ApiError::NotFound(crate::problem::FieldErrors::from([(
-        "InstanceRef".to_owned(),
-        vec![format!(
-            "Entity 'InstanceRef' with the following key(s) was not found: ({raw})."
-        )],
-    )]))
 }
 
 /// `V1CommonIdentifierLookup_IdentifierLookupAuthorizationEvidence`, or `None` without access.
@@ -167,32 +155,12 @@ pub async fn dialog_lookup(
     State(state): State<DialogState>,
     query: Query,
 ) -> Result<Response, ApiError> {
-    let raw = query.get("instanceRef").unwrap_or_default().to_owned();
-    let Some(reference) = InstanceRef::parse(&raw) else {
-        return Err(ApiError::validation("InstanceRef", INVALID_REFERENCE));
-    };
-    let subject = EndUserSubject::of(&caller.principal)?;
-    let found = match &reference {
-        InstanceRef::Dialog(id) => state.get_dialog(*id).await?.map(|s| s.dialog),
-        InstanceRef::Labelled(label) => {
-            // The newest dialog carrying the label, in either app-instance spelling.
-            let query = DialogQuery {
-                authorized_pairs: Some(Vec::new()),
-                authorized_instances: vec![label.clone()],
-                deleted: Some(DeletedFilter::Exclude),
-                order: vec![Order {
-                    key: OrderKey::Id,
-                    descending: true,
-                }],
-                limit: 1,
-                ..DialogQuery::default()
-            };
-            state.store.search_dialogs(query).await?.into_iter().next()
-        }
-    };
-    let Some(dialog) = found.filter(|d| !d.is_deleted()) else {
-        return Err(not_found(raw.trim()));
-    };
+    let raw = query.get("instanceRef").unwrap_or_default();
+    let Found {
+        reference,
+        dialog,
+        subject,
+    } = queries::find(&state, &caller.principal, raw).await?;
     let output = output_reference(&reference, &dialog);
     let Some(evidence) = evidence(&state, &subject, &dialog, &output, &languages) else {
         return Err(ApiError::forbidden("Forbidden", "Forbidden"));

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use dp_app::enduser::parties as queries;
 use dp_app::read::common::{Items, Localization};
 use dp_app::read::metadata::{
     AuthorizedParty, Links, MetadataServiceOwner, MetadataServiceResource, MetadataSubject,
@@ -21,7 +22,7 @@ use dp_app::read::metadata::{
 };
 use dp_app::read::presentation::prune_list;
 use dp_authz::Registry;
-use dp_authz::access::{AuthorizedPartiesRequest, AuthorizedPartyDto};
+use dp_authz::access::AuthorizedPartyDto;
 use dp_authz::registry::RESOURCE_PREFIX;
 
 use super::presentation::AcceptedLanguages;
@@ -30,9 +31,6 @@ use crate::problem::ApiError;
 use crate::respond::ok_json;
 use crate::respond::require_json_accept;
 use crate::state::DialogState;
-use dp_app::enduser::EndUserSubject;
-use dp_app::validate::MAX_END_USER_PARTY_VALUES as MAX_END_USER_PARTY_FILTER_VALUES;
-use dp_app::validate::{is_valid_party, party_format_message};
 
 /// Where the metadata links of the embedded Altinn point: the tt02 platform, whose Resource
 /// Registry and Access Management metadata APIs the links follow (DP `MetadataLinkProvider`).
@@ -106,17 +104,6 @@ pub fn names<'a>(map: &'a BTreeMap<String, String>, fallback: &'a str) -> Vec<Lo
     dp_app::read::metadata::registry_names(map)
 }
 
-/// A stable UUID-shaped id from a name (the embedded registry has no role GUIDs of its own).
-fn synthetic_uuid(name: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, name.as_bytes());
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest.as_ref()[..16]);
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .hyphenated()
-        .to_string()
-}
-
 /// Name and metadata link of a rule subject (`urn:altinn:rolecode:…` or
 /// `urn:altinn:accesspackage:…`), with names pruned to `languages`.
 pub fn subject_metadata(
@@ -135,7 +122,7 @@ pub fn subject_metadata(
         };
         let link = format!(
             "{ALTINN_BASE_URL}accessmanagement/api/v1/meta/info/roles/{}",
-            synthetic_uuid(&subject)
+            queries::synthetic_uuid(&subject)
         );
         (name, link)
     } else {
@@ -192,49 +179,6 @@ fn party_view<'a>(dto: &'a AuthorizedPartyDto, subject: &str) -> AuthorizedParty
     }
 }
 
-/// The caller's own party when the registry does not list it: a person or an e-mail user with
-/// stable synthetic ids and no rights.
-fn unlisted_self(registry: &Registry, subject: &str) -> Option<AuthorizedPartyDto> {
-    let (party_type, person_id, email_id) =
-        if let Some(pid) = subject.strip_prefix("urn:altinn:person:identifier-no:") {
-            ("Person", Some(pid.to_owned()), None)
-        } else if let Some(email) = subject.strip_prefix("urn:altinn:person:idporten-email:") {
-            ("SelfIdentified", None, Some(email.to_owned()))
-        } else {
-            return None;
-        };
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, subject.as_bytes());
-    let number = u32::from_be_bytes([
-        digest.as_ref()[16],
-        digest.as_ref()[17],
-        digest.as_ref()[18],
-        digest.as_ref()[19],
-    ]);
-    Some(AuthorizedPartyDto {
-        party_uuid: synthetic_uuid(subject),
-        name: registry
-            .name_of(subject)
-            .map(str::to_owned)
-            .or_else(|| email_id.clone())
-            .unwrap_or_default(),
-        organization_number: None,
-        parent_id: None,
-        person_id,
-        date_of_birth: None,
-        party_id: 50_000_000 + i64::from(number % 90_000_000),
-        email_id,
-        party_type: party_type.to_owned(),
-        unit_type: None,
-        is_deleted: false,
-        only_hierarchy_element_with_no_access: false,
-        authorized_access_packages: Vec::new(),
-        authorized_resources: Vec::new(),
-        authorized_roles: Vec::new(),
-        authorized_instances: Vec::new(),
-        subunits: Vec::new(),
-    })
-}
-
 /// `GET /api/v1/enduser/parties`
 pub async fn parties(
     caller: EndUser,
@@ -242,26 +186,13 @@ pub async fn parties(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     require_json_accept(&headers)?;
-    let subject = EndUserSubject::of(&caller.principal)?;
-    // All include flags off, no filter, nested (authz.md §3.3).
-    let request = AuthorizedPartiesRequest {
-        subject: subject.urn.clone(),
-        ..AuthorizedPartiesRequest::default()
-    };
-    let mut found = state.access.authorized_parties(&request);
-    // A person or e-mail user always appears as themselves (authz.md §3.3, §6.2), even when
-    // the registry does not list their party.
-    if !subject
-        .urn
-        .starts_with(dp_authz::registry::SYSTEM_USER_PREFIX)
-        && !found
-            .iter()
-            .any(|p| p.party_urn().eq_ignore_ascii_case(&subject.urn))
-        && let Some(own) = unlisted_self(&state.registry, &subject.urn)
-    {
-        found.insert(0, own);
-    }
-    let authorized_parties = found.iter().map(|p| party_view(p, &subject.urn)).collect();
+    let found = queries::authorized_parties(&state, &caller.principal).await?;
+    let subject = &found.subject.urn;
+    let authorized_parties = found
+        .parties
+        .iter()
+        .map(|p| party_view(p, subject))
+        .collect();
     Ok(ok_json(&Parties { authorized_parties }, None))
 }
 
@@ -350,32 +281,6 @@ fn party_filter(raw: Option<&str>) -> Option<Vec<String>> {
     (!values.is_empty()).then_some(values)
 }
 
-fn validate_parties(parties: &[String]) -> Result<(), ApiError> {
-    let mut errors = crate::problem::FieldErrors::new();
-    if parties.len() > MAX_END_USER_PARTY_FILTER_VALUES {
-        errors.insert(
-            "Parties.Length".into(),
-            vec![format!(
-                "'Parties Length' must be between 1 and {MAX_END_USER_PARTY_FILTER_VALUES}. You entered {}.",
-                parties.len()
-            )],
-        );
-    }
-    for (i, party) in parties.iter().enumerate() {
-        if !is_valid_party(&party.trim().to_lowercase()) {
-            errors.insert(
-                format!("Parties[{i}]"),
-                vec![party_format_message("Parties")],
-            );
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 /// `GET /api/v1/enduser/serviceresources?party=`
 pub async fn service_resources(
     caller: EndUser,
@@ -384,23 +289,7 @@ pub async fn service_resources(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let filter = party_filter(raw.as_deref());
-    if let Some(parties) = &filter {
-        validate_parties(parties)?;
-    }
-    let subject = EndUserSubject::of(&caller.principal)?;
-    let parties: Vec<String> = filter
-        .unwrap_or_default()
-        .iter()
-        .map(|p| p.trim().to_lowercase())
-        .collect();
-    let list = subject.list(&state, &parties, &[]);
-    // Forced pruning: only (party, resource) pairs some dialog refers to.
-    let pairs = list.pairs();
-    let probes = pairs
-        .into_iter()
-        .map(|(party, resource)| (Some(party), resource))
-        .collect();
-    let referenced = state.store.resources_in_use(probes).await?;
+    let referenced = queries::service_resources(&state, &caller.principal, filter).await?;
     let mut items: Vec<(String, ServiceResourceMetadataItem)> = referenced
         .iter()
         .map(|resource| {

@@ -10,18 +10,15 @@
 //! `Accept-Language` header and other people's identity numbers masked.
 //!
 //! Free text runs on the store's FTS5 index with one tokenizer for every language, so
-//! `searchLanguageCode` is validated but does not change what matches. DP answers 422 when a
-//! free-text search runs past its statement timeout; here a search is refused up front as too
-//! broad when it would have to be checked against more authorized `(party, resource)` pairs
-//! than [`MAX_FREE_TEXT_PAIRS`] without a `contentUpdatedAfter` bound, and any search with
-//! more pairs than [`MAX_PAIRS`] (the statement would pass SQLite's bound-parameter limit).
+//! `searchLanguageCode` is validated but does not change what matches. This module binds and
+//! validates the request; `dp_app::enduser::search` authorizes and runs it (and refuses one too
+//! broad to complete).
 
 use axum::extract::State;
 use axum::response::Response;
 use dp_app::read::enduser as view;
-use dp_domain::Timestamp;
 use dp_domain::dialog::Dialog;
-use dp_domain::enums::{DeletedFilter, DialogStatus, SystemLabel};
+use dp_domain::enums::{DialogStatus, SystemLabel};
 use dp_domain::localization::normalize_language_code;
 use dp_store::DialogQuery;
 
@@ -30,20 +27,13 @@ use crate::auth::EndUser;
 use crate::problem::ApiError;
 use crate::query::Query;
 use crate::search_common::{
-    Binder, MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, Paging, empty_page, page, validate_count,
+    Binder, MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, Paging, respond, validate_count,
     validate_parties, validate_process, validate_ranges, validate_search,
 };
 use crate::state::DialogState;
 use dp_app::enduser::EndUserSubject;
+use dp_app::enduser::search;
 use dp_app::validate::Errors;
-
-/// Free text over more authorized pairs than this needs a `contentUpdatedAfter` bound.
-pub const MAX_FREE_TEXT_PAIRS: usize = 1000;
-/// No search is run over more authorized pairs and instances than this.
-pub const MAX_PAIRS: usize = 15_000;
-
-const TOO_BROAD: &str = "The search matched too many dialogs to complete. Narrow it with a date \
-range (contentUpdatedAfter), fewer parties, or a service resource.";
 
 /// The bound and validated request.
 struct SearchRequest {
@@ -122,7 +112,6 @@ fn bind_search(raw: &Query) -> Result<SearchRequest, ApiError> {
         extended_status,
         external_reference: external_reference.filter(|r| !r.trim().is_empty()),
         status,
-        deleted: Some(DeletedFilter::Exclude),
         created_after: created.after,
         created_before: created.before,
         updated_after: updated.after,
@@ -139,16 +128,6 @@ fn bind_search(raw: &Query) -> Result<SearchRequest, ApiError> {
         ..DialogQuery::default()
     };
     Ok(SearchRequest { query, paging })
-}
-
-/// The too-broad guard (module docs): `Some(422)` when the search is refused.
-fn too_broad(query: &DialogQuery) -> Option<ApiError> {
-    let pairs = query.authorized_pairs.as_ref().map_or(0, Vec::len);
-    let size = pairs + query.authorized_instances.len();
-    let broad_free_text = query.search.is_some()
-        && query.content_updated_after.is_none()
-        && pairs > MAX_FREE_TEXT_PAIRS;
-    (size > MAX_PAIRS || broad_free_text).then(|| ApiError::unprocessable("Search", TOO_BROAD))
 }
 
 /// `V1EndUserDialogsQueriesSearch_Dialog` for `subject`: below the minimum level the
@@ -170,21 +149,12 @@ pub async fn search(
     State(state): State<DialogState>,
     query: Query,
 ) -> Result<Response, ApiError> {
-    let SearchRequest { mut query, paging } = bind_search(&query)?;
-    let subject = EndUserSubject::of(&caller.principal)?;
-    let list = subject.list(&state, &query.parties, &query.service_resources);
-    if list.is_empty() {
-        return Ok(empty_page(paging));
-    }
-    query.authorized_pairs = Some(list.pairs());
-    query.authorized_instances = list.instance_refs.into_iter().collect();
-    query.visible_at = Some(Timestamp::now());
-    if let Some(error) = too_broad(&query) {
-        return Err(error);
-    }
-    Ok(page(&state, query, paging)
-        .await?
-        .respond(|dialog| item(&state, &subject, &languages, dialog)))
+    let SearchRequest { query, paging } = bind_search(&query)?;
+    let found = search::search(&state, &caller.principal, query, paging).await?;
+    let subject = &found.subject;
+    Ok(respond(&found.page, |dialog| {
+        item(&state, subject, &languages, dialog)
+    }))
 }
 
 #[cfg(test)]
@@ -225,26 +195,5 @@ mod tests {
             .map(|_| "party=urn:altinn:organization:identifier-no:310923044".to_owned())
             .collect();
         assert!(errors_of(bind_search(&Query::parse(&parties.join("&")))).is_empty());
-    }
-
-    #[test]
-    fn broad_free_text_needs_a_date_bound() {
-        let pairs: Vec<(String, String)> = (0..=MAX_FREE_TEXT_PAIRS)
-            .map(|i| (format!("p{i}"), "r".to_owned()))
-            .collect();
-        let mut query = DialogQuery {
-            authorized_pairs: Some(pairs),
-            search: Some("skatt".into()),
-            ..DialogQuery::default()
-        };
-        assert!(matches!(
-            too_broad(&query),
-            Some(ApiError::Unprocessable(ref e)) if e["Search"][0] == TOO_BROAD
-        ));
-        query.content_updated_after = Some(Timestamp::now());
-        assert!(too_broad(&query).is_none());
-        query.search = None;
-        query.content_updated_after = None;
-        assert!(too_broad(&query).is_none());
     }
 }

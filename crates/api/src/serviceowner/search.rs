@@ -45,26 +45,16 @@ use crate::auth::ServiceOwnerSearch;
 use crate::problem::ApiError;
 use crate::query::{Query, invalid};
 use crate::search_common::{
-    Binder, MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, MIN_SEARCH_LENGTH, Paging, empty_page,
-    merge, page, validate_count, validate_parties, validate_process, validate_ranges,
-    validate_search,
+    Binder, MAX_END_USER_PARTY_VALUES, MAX_FILTER_VALUES, MIN_SEARCH_LENGTH, Paging, merge,
+    respond, validate_count, validate_parties, validate_process, validate_ranges, validate_search,
 };
 use crate::state::DialogState;
-use dp_app::enduser::EndUserSubject;
+use dp_app::dialogs::search;
 use dp_app::validate::Errors;
 
 const MAX_LABEL_LENGTH: usize = 255;
 const END_USER_ID_MESSAGE: &str = "EndUserId must be a valid end user identifier. It must match the format \
 'urn:altinn:person:identifier-no:{norwegian f-nr/d-nr}' or 'urn:altinn:systemuser:uuid:{uuid}'.";
-
-/// The caller's service-owner code, from its `consumer` org number.
-fn caller_org(state: &DialogState, principal: &dp_auth::Principal) -> Option<String> {
-    let consumer = principal.consumer.as_ref()?;
-    state
-        .registry
-        .service_owner_by_org_number(consumer.as_str())
-        .map(|o| o.org_code.clone())
-}
 
 // ---------------------------------------------------------------------------------------------
 // `GET /api/v1/serviceowner/dialogs`
@@ -219,29 +209,10 @@ pub async fn search(
     query: Query,
 ) -> Result<Response, ApiError> {
     let request = bind_search(&query)?;
-    let Some(org) = caller_org(&state, &caller.principal) else {
-        return Ok(empty_page(request.paging));
-    };
-    let mut dialog_query = request.query;
-    dialog_query.org = vec![org];
-    if let Some(end_user_id) = &request.end_user_id {
-        // What that end user may list (authz.md §3.4), as DP's `GetAuthorizedResourcesForSearch`
-        // with the `pid` claim the middleware made of `endUserId`: nothing means an empty page.
-        let list = EndUserSubject::acting_for(end_user_id).list(
-            &state,
-            &dialog_query.parties,
-            &dialog_query.service_resources,
-        );
-        if list.is_empty() {
-            return Ok(empty_page(request.paging));
-        }
-        dialog_query.authorized_pairs = Some(list.pairs());
-        dialog_query.authorized_instances = list.instance_refs.into_iter().collect();
-    }
-    let current = request.end_user_id;
-    Ok(page(&state, dialog_query, request.paging)
-        .await?
-        .respond(|d| view::search_item(d, current.as_deref())))
+    let end_user = request.end_user_id.as_deref();
+    let principal = &caller.principal;
+    let found = search::search(&state, principal, request.query, end_user, request.paging).await?;
+    Ok(respond(&found, |d| view::search_item(d, end_user)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,20 +242,14 @@ pub async fn search_end_user_context(
     validate_count(&mut errors, "party", parties.len(), MAX_FILTER_VALUES);
     errors.into_result()?;
 
-    let Some(org) = caller_org(&state, &caller.principal) else {
-        return Ok(empty_page(paging));
-    };
-    let dialog_query = DialogQuery {
-        org: vec![org],
+    let query = DialogQuery {
         parties,
         system_labels: labels,
         content_updated_after,
-        deleted: Some(DeletedFilter::Exclude),
         ..DialogQuery::default()
     };
-    Ok(page(&state, dialog_query, paging)
-        .await?
-        .respond(view::EndUserContextItem::from))
+    let found = search::end_user_contexts(&state, &caller.principal, query, paging).await?;
+    Ok(respond(&found, view::EndUserContextItem::from))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod lookup;
 pub mod mapping;
 pub mod rules;
+pub mod search;
 pub mod seen;
 pub mod update;
 

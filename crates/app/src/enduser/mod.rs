@@ -4,6 +4,9 @@
 
 pub mod dialogs;
 pub mod labels;
+pub mod lookup;
+pub mod parties;
+pub mod search;
 pub mod subject;
 
 pub use subject::{EndUserSubject, level_too_low};
