@@ -148,6 +148,56 @@ fn evidence(
     })
 }
 
+/// No registry names: `names` falls back to the code.
+static NO_NAMES: BTreeMap<String, String> = BTreeMap::new();
+
+/// `V1EndUserDialogLookupQueriesGet_DialogLookup` of a found dialog (names as the registry has
+/// them; the caller prunes them to the accepted languages).
+fn lookup_body<'a>(
+    registry: &'a dp_authz::Registry,
+    dialog: &'a Dialog,
+    output: String,
+    evidence: AuthorizationEvidence<'static>,
+    below_level: bool,
+) -> EndUserLookup<'a> {
+    let owner = registry.service_owner_by_code(&dialog.org);
+    let resource = registry.resource(&dialog.service_resource);
+    // Below the resource's minimum level the non-sensitive title stands in for the title, as
+    // the real service's `IdentifierLookupTitleResolver.ResolveEndUserTitle` does.
+    let content = &dialog.content;
+    let title = match &content.non_sensitive_title {
+        Some(non_sensitive) if below_level => Some(non_sensitive),
+        _ => content.title.as_ref(),
+    };
+    EndUserLookup {
+        dialog_id: dialog.id,
+        instance_ref: output,
+        party: &dialog.party,
+        service_owner: LookupServiceOwner {
+            code: &dialog.org,
+            org_number: owner.map(|o| o.org_number.as_str()).unwrap_or_default(),
+            name: owner.map_or_else(
+                || names(&NO_NAMES, &dialog.org),
+                |o| names(&o.name, &o.org_code),
+            ),
+        },
+        service_resource: LookupServiceResource {
+            id: &dialog.service_resource,
+            is_delegable: resource.is_some(),
+            minimum_authentication_level: resource.map_or(
+                dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
+                |r| r.minimum_authentication_level,
+            ),
+            name: resource.map_or_else(
+                || names(&NO_NAMES, &dialog.service_resource),
+                |r| names(&r.title, &r.identifier),
+            ),
+        },
+        authorization_evidence: evidence,
+        title: title.map(|t| localizations(&t.value)),
+    }
+}
+
 /// `GET /api/v1/enduser/dialoglookup?instanceRef=`
 pub async fn dialog_lookup(
     caller: EndUser,
@@ -165,44 +215,8 @@ pub async fn dialog_lookup(
     let Some(evidence) = evidence(&state, &subject, &dialog, &output, &languages) else {
         return Err(ApiError::forbidden("Forbidden", "Forbidden"));
     };
-    let registry = &state.registry;
-    let owner = registry.service_owner_by_code(&dialog.org);
-    let resource = registry.resource(&dialog.service_resource);
-    let no_names = BTreeMap::new();
-    // Below the resource's minimum level the non-sensitive title stands in for the title, as
-    // the real service's `IdentifierLookupTitleResolver.ResolveEndUserTitle` does.
-    let content = &dialog.content;
-    let title = match &content.non_sensitive_title {
-        Some(non_sensitive) if subject.below_level(&state, &dialog) => Some(non_sensitive),
-        _ => content.title.as_ref(),
-    };
-    let mut body = EndUserLookup {
-        dialog_id: dialog.id,
-        instance_ref: output,
-        party: &dialog.party,
-        service_owner: LookupServiceOwner {
-            code: &dialog.org,
-            org_number: owner.map(|o| o.org_number.as_str()).unwrap_or_default(),
-            name: owner.map_or_else(
-                || names(&no_names, &dialog.org),
-                |o| names(&o.name, &o.org_code),
-            ),
-        },
-        service_resource: LookupServiceResource {
-            id: &dialog.service_resource,
-            is_delegable: resource.is_some(),
-            minimum_authentication_level: resource.map_or(
-                dp_authz::registry::DEFAULT_MINIMUM_AUTHENTICATION_LEVEL,
-                |r| r.minimum_authentication_level,
-            ),
-            name: resource.map_or_else(
-                || names(&no_names, &dialog.service_resource),
-                |r| names(&r.title, &r.identifier),
-            ),
-        },
-        authorization_evidence: evidence,
-        title: title.map(|t| localizations(&t.value)),
-    };
+    let below_level = subject.below_level(&state, &dialog);
+    let mut body = lookup_body(&state.registry, &dialog, output, evidence, below_level);
     prune_localizations(&mut body, &languages);
     Ok(ok_json(&body, None))
 }
