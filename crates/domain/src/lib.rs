@@ -12,6 +12,9 @@ pub mod localization;
 pub mod system_labels;
 pub mod timestamp;
 
+#[cfg(test)]
+mod test_fixtures;
+
 pub use identifiers::{
     IdentifierError, NationalIdentityNumber, OrganizationNumber, PartyIdentifier,
 };
