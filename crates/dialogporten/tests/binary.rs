@@ -40,6 +40,14 @@ impl Drop for Running {
 
 /// Starts `dialogporten serve` on an ephemeral port and reads its startup log.
 fn serve(data_dir: &std::path::Path) -> Running {
+    serve_logging(data_dir, "info").0
+}
+
+/// [`serve`] with `RUST_LOG=filter`; the rest of the log keeps arriving on the returned channel.
+fn serve_logging(
+    data_dir: &std::path::Path,
+    filter: &str,
+) -> (Running, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .args([
             "serve",
@@ -49,7 +57,7 @@ fn serve(data_dir: &std::path::Path) -> Running {
             data_dir.to_str().unwrap(),
         ])
         .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", filter)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -70,11 +78,52 @@ fn serve(data_dir: &std::path::Path) -> Running {
             break;
         }
     }
-    Running {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let running = Running {
         child,
         url: url.expect("the server logs where it listens"),
         log,
+    };
+    (running, receiver)
+}
+
+/// Request spans name the matched route, never the path: it holds dialog ids (issue 12 item 6).
+#[tokio::test]
+async fn request_spans_name_the_route_not_the_dialog_id() {
+    let data = tempfile::tempdir().unwrap();
+    let (running, log) = serve_logging(data.path(), "info,tower_http=debug,dialogporten=debug");
+    let id = "0194f7ec-35a4-7b3c-a3e1-7d0f2b7e5c12";
+    let response = reqwest::get(format!("{}/api/v1/serviceowner/dialogs/{id}", running.url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while std::time::Instant::now() < deadline {
+        let Ok(line) = log.recv_timeout(std::time::Duration::from_millis(200)) else {
+            continue;
+        };
+        let done = line.contains("finished processing request");
+        seen.push(line);
+        if done {
+            break;
+        }
     }
+    let request_lines: Vec<&String> = seen.iter().filter(|l| l.contains("request{")).collect();
+    assert!(
+        request_lines
+            .iter()
+            .any(|l| l.contains("route=/api/v1/serviceowner/dialogs/{dialogId}")),
+        "{seen:#?}"
+    );
+    assert!(seen.iter().all(|l| !l.contains(id)), "{seen:#?}");
 }
 
 #[test]
