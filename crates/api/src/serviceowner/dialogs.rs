@@ -44,15 +44,12 @@ pub async fn get(
     let read = get_query::get(&state, &caller.principal, id, end_user)
         .await?
         .value;
-    let (dialog, body) = match &read.on_behalf_of {
-        None => (&read.dialog, view::dialog(&read.dialog, None)),
-        Some((end_user, access)) => {
-            let mut body = view::dialog(&read.dialog, Some(end_user));
-            body.flag_authorized(access);
-            (&read.dialog, body)
-        }
-    };
-    Ok(ok_json(&body, Some(dialog.revision)))
+    let on_behalf_of = read.on_behalf_of.as_ref();
+    let mut body = view::dialog(&read.dialog, on_behalf_of.map(|(user, _)| user.as_str()));
+    if let Some((_, access)) = on_behalf_of {
+        body.flag_authorized(access);
+    }
+    Ok(ok_json(&body, Some(read.dialog.revision)))
 }
 
 /// `DELETE /api/v1/serviceowner/dialogs/{dialogId}`: soft delete; `updatedAt` stays.

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::authorize::authorize_service_resources;
 use super::create::validation_context;
 use super::guard::{DIALOG_ENTITY, check_mutable, check_revision, is_correspondence, load_owned};
+use super::lifecycle::save;
 use super::mapping::{self, ActorNames};
 use super::rules;
 use super::update::{load_for_update, update};
@@ -145,11 +146,8 @@ pub async fn replace_transmission(
     rules::transmission_idempotent_keys(&dialog.transmissions)?;
     let correspondence = is_correspondence(state, &dialog);
     rules::refresh_derived(&mut dialog, correspondence);
-    dialog.revision = Uuid::new_v4();
-    let revision = dialog.revision;
     let event = DomainEvent::Updated(DialogRef::of(&dialog, true));
-    state.store.update_dialog(dialog, stored.version).await?;
-    Ok(Outcome::new(revision, vec![event]))
+    save(state, dialog, stored.version, event).await
 }
 
 /// A transmission may only be replaced as a silent update (api.md §4.5); checked before the
@@ -184,11 +182,8 @@ pub async fn move_form_saved_activity(
         ));
     }
     activity.created_at = time;
-    dialog.revision = Uuid::new_v4();
-    let revision = dialog.revision;
     let event = DomainEvent::Updated(DialogRef::of(&dialog, true));
-    state.store.update_dialog(dialog, stored.version).await?;
-    Ok(Outcome::new(revision, vec![event]))
+    save(state, dialog, stored.version, event).await
 }
 
 /// The dialog `id` for a read of its sub-collections: 404 unknown or not owned, 410 deleted

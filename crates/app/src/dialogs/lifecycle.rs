@@ -99,8 +99,9 @@ pub fn check_may_freeze(principal: &Principal) -> Result<(), AppError> {
     ))
 }
 
-/// Writes a changed dialog under a new revision (compare-and-swap on the version read).
-async fn save(
+/// Writes a changed dialog under a new revision (compare-and-swap on the version read) and
+/// returns that revision with the change's event.
+pub(super) async fn save(
     state: &DialogState,
     mut dialog: Dialog,
     version: i64,

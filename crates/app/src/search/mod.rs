@@ -51,10 +51,6 @@ impl DialogPage {
             continuation_token: paging.token,
         }
     }
-
-    pub fn dialogs(&self) -> &[Dialog] {
-        &self.dialogs
-    }
 }
 
 /// One page: runs `query` for `limit + 1` rows after the cursor in the requested order, for
