@@ -419,41 +419,71 @@ impl Dialog {
         ids
     }
 
-    /// The text the free-text search indexes (api.md §3.4): plain-text content, search tags,
-    /// transmission plain-text content, attachment display names, activity descriptions.
-    pub fn search_document(&self) -> String {
-        let mut parts: Vec<&str> = Vec::new();
+    /// What the free-text search indexes (api.md §3.4), each piece with its language and
+    /// weight as the real service's `VDialogDocument` view builds them: plain-text dialog
+    /// content (the title weighted higher), search tags (no language), plain-text transmission
+    /// content, dialog and transmission attachment display names, activity descriptions.
+    pub fn search_texts(&self) -> Vec<SearchText<'_>> {
+        let mut texts = Vec::new();
         let contents = [
-            &self.content.title,
-            &self.content.summary,
-            &self.content.non_sensitive_title,
-            &self.content.non_sensitive_summary,
-            &self.content.sender_name,
-            &self.content.additional_info,
-            &self.content.extended_status,
+            (&self.content.title, true),
+            (&self.content.summary, false),
+            (&self.content.non_sensitive_title, true),
+            (&self.content.non_sensitive_summary, false),
+            (&self.content.sender_name, false),
+            (&self.content.additional_info, false),
+            (&self.content.extended_status, false),
         ];
-        for value in contents.into_iter().flatten() {
-            if value.media_type == "text/plain" {
-                parts.extend(value.value.iter().map(|l| l.value.as_str()));
+        for (value, title) in contents {
+            if let Some(value) = value.as_ref().filter(|v| v.media_type == "text/plain") {
+                localized(&mut texts, &value.value, title);
             }
         }
-        parts.extend(self.search_tags.iter().map(String::as_str));
+        texts.extend(self.search_tags.iter().map(|tag| SearchText {
+            language: None,
+            title: false,
+            text: tag.as_str(),
+        }));
         for t in &self.transmissions {
             for value in [&t.content.title, &t.content.summary].into_iter().flatten() {
                 if value.media_type == "text/plain" {
-                    parts.extend(value.value.iter().map(|l| l.value.as_str()));
+                    localized(&mut texts, &value.value, false);
                 }
             }
             for a in &t.attachments {
-                parts.extend(a.display_name.iter().map(|l| l.value.as_str()));
+                localized(&mut texts, &a.display_name, false);
             }
         }
         for a in &self.attachments {
-            parts.extend(a.display_name.iter().map(|l| l.value.as_str()));
+            localized(&mut texts, &a.display_name, false);
         }
         for a in &self.activities {
-            parts.extend(a.description.iter().map(|l| l.value.as_str()));
+            localized(&mut texts, &a.description, false);
         }
-        parts.join("\n")
+        texts
     }
+
+    /// [`Dialog::search_texts`] as one text (the SQLite store's FTS5 row).
+    pub fn search_document(&self) -> String {
+        let texts: Vec<&str> = self.search_texts().iter().map(|t| t.text).collect();
+        texts.join("\n")
+    }
+}
+
+fn localized<'a>(texts: &mut Vec<SearchText<'a>>, values: &'a [Localization], title: bool) {
+    texts.extend(values.iter().map(|l| SearchText {
+        language: Some(l.language_code.as_str()),
+        title,
+        text: l.value.as_str(),
+    }));
+}
+
+/// One piece of a dialog's free-text document (see [`Dialog::search_texts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchText<'a> {
+    /// The localization's language code; `None` for search tags.
+    pub language: Option<&'a str>,
+    /// A title (weighted above other text, api.md §3.4).
+    pub title: bool,
+    pub text: &'a str,
 }

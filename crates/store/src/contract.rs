@@ -127,6 +127,9 @@ pub struct DialogQuery {
     pub exclude_api_only: bool,
     /// Free text (api.md §3.4), already checked for length.
     pub search: Option<String>,
+    /// `searchLanguageCode`: the language whose stemming the free text uses where the backend
+    /// stems (PostgreSQL); `None` = no stemming (the real service's `simple`).
+    pub search_language: Option<String>,
     /// Lower case; a trailing `*` is a prefix match; all must match (AND).
     pub service_owner_labels: Vec<String>,
     /// Sort keys, `id` last (api.md §3.3).

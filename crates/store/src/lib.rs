@@ -1,12 +1,15 @@
 //! Storage behind one async contract ([`Store`]: dialogs and the registry, the outbox next),
-//! one module per backend; SQLite (rusqlite, bundled) is the embedded default. Nothing above
-//! this crate names a backend's type, SQL, constraint names or free-text syntax: the binary
-//! opens a store with [`sqlite::open`] and everything else holds an `Arc<dyn Store>`.
+//! one module per backend: SQLite (rusqlite, bundled) is the embedded default, PostgreSQL
+//! (tokio-postgres) serves several instances on one database (issue 13). Nothing above this
+//! crate names a backend's type, SQL, constraint names or free-text syntax: the binary opens a
+//! store with [`sqlite::open`] or [`postgres::open`] and everything else holds an
+//! `Arc<dyn Store>`.
 //!
 //! Migrations live in `migrations/<backend>/NNNN_name.sql` and are applied in order at open,
-//! tracked by SQLite's `user_version`.
+//! tracked by SQLite's `user_version` and PostgreSQL's `schema_migration` table.
 
 pub mod contract;
+pub mod postgres;
 pub mod sqlite;
 
 pub use contract::{
@@ -26,6 +29,14 @@ pub enum StoreError {
     NewerSchema { found: i64, known: i64 },
     #[error("database file: {0}")]
     Io(String),
+    /// The database cannot be reached now (down, restarting, no free connection within the
+    /// connect timeout): a 503, and `/health/readiness` fails until it answers again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A statement ran past the statement timeout (a search: the real service's 422 "too
+    /// broad").
+    #[error("the statement ran past the statement timeout")]
+    Timeout,
 }
 
 impl From<rusqlite::Error> for StoreError {
