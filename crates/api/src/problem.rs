@@ -72,6 +72,9 @@ pub enum ApiError {
         detail: String,
         caller: Box<RecognisedCaller>,
     },
+    /// 503 while the database is unreachable; the cause is logged, never sent.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// 500; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -134,6 +137,7 @@ impl From<AppError> for ApiError {
             AppError::Gone(errors) => Self::Gone(errors),
             AppError::Conflict(errors) => Self::Conflict(errors),
             AppError::PreconditionFailed => Self::PreconditionFailed,
+            AppError::Unavailable(cause) => Self::Unavailable(cause),
             AppError::Internal(cause) => Self::Internal(cause),
         }
     }
@@ -405,6 +409,19 @@ impl IntoResponse for ApiError {
                     caller: Some(caller),
                 },
             ),
+            Self::Unavailable(cause) => {
+                tracing::warn!(%cause, "store unavailable");
+                let mut response = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "https://datatracker.ietf.org/doc/html/rfc9110#section-15.6.4",
+                    "The service is temporarily unavailable. Please try again.",
+                    Members::default(),
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                response
+            }
             Self::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
                 problem(

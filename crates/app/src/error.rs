@@ -39,6 +39,10 @@ pub enum AppError {
     /// The expected revision does not match (`ConcurrencyError` with If-Match, api.md §4.1).
     #[error("precondition failed")]
     PreconditionFailed,
+    /// The database cannot be reached now (a 503 until it answers again); the cause is
+    /// logged, never shown.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// A fault of this server or its store; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,7 +96,12 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
-        AppError::Internal(error.to_string())
+        match error {
+            StoreError::Unavailable(_) | StoreError::Timeout => {
+                AppError::Unavailable(error.to_string())
+            }
+            other => AppError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -21,6 +21,14 @@ pub struct Config {
     pub public_url: String,
     /// Directory for the store and the signing keys.
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of the SQLite store in the data directory:
+    /// `postgres://USER@HOST:PORT/DB` (`--database-url`, `DIALOGPORTEN_DATABASE_URL`). Several
+    /// instances on one database behave as one service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// PostgreSQL pool and timeouts (`[database]`, `DIALOGPORTEN_DATABASE__…`).
+    #[serde(default)]
+    pub database: DatabaseSettings,
     /// Registry file (JSON) imported into the store at startup; without one the stored
     /// registry is used, and the built-in demo registry when none is stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,6 +77,18 @@ impl Cors {
     }
 }
 
+/// A database URL with any `user:password@` removed and no query (it may carry options).
+fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let rest = rest.split_once('?').map_or(rest, |(base, _)| base);
+    if scheme.is_empty() {
+        "(key-value connection string)".into()
+    } else {
+        format!("{scheme}://{rest}")
+    }
+}
+
 /// `http(s)://localhost[:port]` or `http(s)://127.0.0.1[:port]`, nothing else.
 fn is_loopback_origin(origin: &str) -> bool {
     let Some(rest) = origin
@@ -81,6 +101,29 @@ fn is_loopback_origin(origin: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1")
         && port.len() <= 5
         && port.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The PostgreSQL pool and its timeouts, in seconds (fractions allowed).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connections per instance.
+    pub pool_size: usize,
+    /// Longest a statement may run; a search that runs out gets the real service's 422 "too
+    /// broad" (it uses 20 s).
+    pub statement_timeout_secs: f64,
+    /// Longest to wait for a connection (new, or free in the pool) before answering 503.
+    pub connect_timeout_secs: f64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            pool_size: 16,
+            statement_timeout_secs: 20.0,
+            connect_timeout_secs: 5.0,
+        }
+    }
 }
 
 /// Limits on every client connection, with Kestrel's defaults (the real service runs on it):
@@ -209,6 +252,8 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database: DatabaseSettings::default(),
             registry: None,
             issuers: Issuers::default(),
             testtools: TestTools::default(),
@@ -231,6 +276,8 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registry: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
 }
 
 impl Config {
@@ -291,6 +338,14 @@ impl Config {
                 dp_idp::admin::MIN_TOKEN_LENGTH
             );
         }
+        if let Some(url) = &self.database_url {
+            dp_store::postgres::check_url(url)
+                .map_err(|e| anyhow::anyhow!("database_url is not a PostgreSQL URL: {e}"))?;
+            anyhow::ensure!(
+                self.database.pool_size >= 1,
+                "database.pool_size must be at least 1"
+            );
+        }
         anyhow::ensure!(
             matches!(self.log_format.as_str(), "text" | "json"),
             "log_format must be `text` or `json`"
@@ -311,6 +366,25 @@ impl Config {
     /// The SQLite database in the data directory.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("dialogporten.db")
+    }
+
+    /// The PostgreSQL settings, when a database URL is configured.
+    pub fn postgres(&self) -> Option<dp_store::postgres::PostgresConfig> {
+        let url = self.database_url.as_ref()?;
+        Some(dp_store::postgres::PostgresConfig {
+            url: url.clone(),
+            pool_size: self.database.pool_size,
+            statement_timeout: seconds(self.database.statement_timeout_secs),
+            connect_timeout: seconds(self.database.connect_timeout_secs),
+        })
+    }
+
+    /// The store for messages: the SQLite file, or the PostgreSQL URL without credentials.
+    pub fn store_description(&self) -> String {
+        match &self.database_url {
+            Some(url) => format!("PostgreSQL {}", without_credentials(url)),
+            None => format!("SQLite {}", self.database_path().display()),
+        }
     }
 
     pub fn maskinporten_key_path(&self) -> PathBuf {

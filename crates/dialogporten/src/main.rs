@@ -41,6 +41,11 @@ struct CommonArgs {
     /// [default: http://127.0.0.1:8080].
     #[arg(long, global = true, value_name = "URL")]
     public_url: Option<String>,
+    /// PostgreSQL database instead of the SQLite store in the data directory
+    /// (postgres://USER@HOST:PORT/DB; also DIALOGPORTEN_DATABASE_URL or database_url in the
+    /// file). Several servers on one database behave as one service.
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -378,7 +383,7 @@ fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
 }
 
 async fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result<()> {
-    let store = dialogporten::registry::open_store(config)?;
+    let store = dialogporten::registry::open_store(config).await?;
     let existing = store
         .search_dialogs(dp_store::DialogQuery {
             limit: 1,
@@ -543,18 +548,19 @@ async fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::
         }
         RegistryCommand::Import { file } => {
             let imported = registry::read_file(&file)?;
-            registry::open_store(config)?
+            registry::open_store(config)
+                .await?
                 .replace_registry(imported.document().clone())
                 .await?;
             print_out(&format!(
                 "imported {} into {}: {}",
                 file.display(),
-                config.database_path().display(),
+                config.store_description(),
                 summary(imported.document())
             ));
         }
         RegistryCommand::Grant(args) | RegistryCommand::Revoke(args) if args.scopes.is_some() => {
-            let store = registry::open_store(config)?;
+            let store = registry::open_store(config).await?;
             let grant = matches!(command_kind, RightChange::Grant);
             let scopes = split_list(args.scopes.as_deref().unwrap_or_default());
             let changed =
@@ -567,7 +573,7 @@ async fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::
             });
         }
         RegistryCommand::Grant(args) => {
-            let store = registry::open_store(config)?;
+            let store = registry::open_store(config).await?;
             let changed =
                 registry::change_right(store.as_ref(), true, &args.from, &args.to, &args.right()?)
                     .await?;
@@ -578,7 +584,7 @@ async fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::
             });
         }
         RegistryCommand::Revoke(args) => {
-            let store = registry::open_store(config)?;
+            let store = registry::open_store(config).await?;
             let changed =
                 registry::change_right(store.as_ref(), false, &args.from, &args.to, &args.right()?)
                     .await?;
@@ -589,7 +595,7 @@ async fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::
             });
         }
         RegistryCommand::AddParty { id, name, parent } => {
-            let store = registry::open_store(config)?;
+            let store = registry::open_store(config).await?;
             let changed =
                 registry::add_party(store.as_ref(), &id, &name, parent.as_deref()).await?;
             print_out(&if changed {
@@ -599,7 +605,7 @@ async fn registry_command(config: &Config, command: RegistryCommand) -> anyhow::
             });
         }
         RegistryCommand::Export => {
-            let stored = registry::open_store(config)?.load_registry().await?;
+            let stored = registry::open_store(config).await?.load_registry().await?;
             print_out(
                 &stored
                     .unwrap_or_else(dp_authz::RegistryDocument::demo)
@@ -644,6 +650,7 @@ async fn run() -> std::process::ExitCode {
         public_url: cli.common.public_url.clone(),
         data_dir: cli.common.data_dir.clone(),
         registry,
+        database_url: cli.common.database_url.clone(),
     };
     let result = async {
         let config = Config::load(cli.common.config.as_deref(), &overrides)?;

@@ -11,9 +11,15 @@ use dp_store::Store;
 
 use crate::config::Config;
 
-/// Opens the store in the data directory, creating directory and database when missing.
-/// This is the one place that picks the backend (issue 12: nothing else names it).
-pub fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the store: PostgreSQL when a database URL is configured, else the SQLite store in
+/// the data directory (creating directory and database when missing). This is the one place
+/// that picks the backend (issue 12: nothing else names it).
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(postgres) = config.postgres() {
+        return dp_store::postgres::open(&postgres)
+            .await
+            .with_context(|| format!("opening {}", config.store_description()));
+    }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let path = config.database_path();

@@ -125,7 +125,7 @@ pub struct Server {
     pub dialog_tokens: Arc<DialogTokenIssuer>,
 }
 
-/// `GET /health/deep`: 200 when the store answers, 503 otherwise.
+/// `GET /health/readiness` and `/health/deep`: 200 when the store answers, 503 otherwise.
 async fn deep_health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, &'static str) {
@@ -157,7 +157,7 @@ pub fn dialog_token_issuer(config: &Config) -> anyhow::Result<Arc<DialogTokenIss
 pub async fn build(config: &Config) -> anyhow::Result<Server> {
     dp_auth::install_crypto_provider();
     let dialog_tokens = dialog_token_issuer(config)?;
-    let store = crate::registry::open_store(config)?;
+    let store = crate::registry::open_store(config).await?;
     let (registry, registry_source) = crate::registry::effective(config, store.as_ref()).await?;
     let registry = Arc::new(registry);
     let live_registry = Arc::new(LiveRegistry::new(store.clone(), (*registry).clone()).await);
@@ -289,11 +289,13 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
         pdp: authorization,
     };
     let mut router = Router::new()
-        // The real service's health endpoints (api.md §0); `deep` also reads the store.
+        // The real service's health endpoints (api.md §0); `readiness` and `deep` also read
+        // the store, so a load balancer stops sending to an instance whose database is gone
+        // (issue 13 item 4).
         .route("/health", get(|| async { "Healthy" }))
         .route("/health/startup", get(|| async { "Healthy" }))
         .route("/health/liveness", get(|| async { "Healthy" }))
-        .route("/health/readiness", get(|| async { "Healthy" }))
+        .route("/health/readiness", get(deep_health))
         .route("/health/deep", get(deep_health))
         .merge(dp_api::router::<AppState>())
         .merge(dp_api::wellknown::router::<AppState>())
@@ -402,8 +404,8 @@ pub async fn log_startup(config: &Config, address: std::net::SocketAddr, server:
     );
     let schema = server.store.schema_version().await.unwrap_or_default();
     tracing::info!(
-        "store: SQLite at {} (schema version {schema}); signing keys in {}",
-        config.database_path().display(),
+        "store: {} (schema version {schema}); signing keys in {}",
+        config.store_description(),
         config.data_dir.join("keys").display()
     );
     let document = server.registry.document();

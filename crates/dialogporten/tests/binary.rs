@@ -161,7 +161,7 @@ async fn the_binary_serves_health_and_accepts_tokens_from_its_cli() {
         "local mode",
         "trusting Altinn issuer",
         "dev:dev",
-        "store: SQLite at",
+        "store: SQLite ",
         "registry (built-in demo): 4 service owners",
     ] {
         assert!(

@@ -32,7 +32,7 @@ fn path(id: &str) -> String {
 /// Grants (`grant`) or revokes a right in the stored registry, as `dialogporten registry
 /// grant|revoke` does; the server sees it on its next request.
 async fn change(server: &TestServer, grant: bool, from: &str, to: &str, right: &Right) {
-    let store = dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap();
+    let store = server.store().await;
     assert!(
         change_right(store.as_ref(), grant, from, to, right)
             .await

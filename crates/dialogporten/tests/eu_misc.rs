@@ -27,13 +27,13 @@ const PARTIES: &str = "/api/v1/enduser/parties";
 const RESOURCES: &str = "/api/v1/enduser/serviceresources";
 const LOOKUP: &str = "/api/v1/enduser/dialoglookup";
 
-fn store(server: &TestServer) -> std::sync::Arc<dyn dp_store::Store> {
-    dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap()
+async fn store(server: &TestServer) -> std::sync::Arc<dyn dp_store::Store> {
+    server.store().await
 }
 
 async fn change(server: &TestServer, grant: bool, from: &str, to: &str, right: &Right) {
     assert!(
-        change_right(store(server).as_ref(), grant, from, to, right)
+        change_right(store(server).await.as_ref(), grant, from, to, right)
             .await
             .unwrap()
     );
@@ -68,6 +68,7 @@ async fn with_subunits(server: &TestServer) {
     });
     Registry::new(document.clone()).unwrap();
     store(server)
+        .await
         .replace_registry(document.clone())
         .await
         .unwrap();
@@ -654,7 +655,7 @@ async fn lookup_evidence_for_each_kind_of_right() {
         403
     );
     change_right(
-        store(&server).as_ref(),
+        store(&server).await.as_ref(),
         true,
         PARTY_ORG,
         OTHER_PERSON,

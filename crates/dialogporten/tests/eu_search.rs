@@ -613,7 +613,7 @@ async fn rights_granted_or_revoked_take_effect_on_the_next_search() {
     let system = server
         .create_dialog(&so, &minimal_dialog(SIMPLE_RESOURCE, SYSTEM_ORG))
         .await;
-    let store = dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap();
+    let store = server.store().await;
     let dagl = Right::Role("DAGL".into());
     let token = server.person("08844397713").await;
     let party = [("party", PARTY_ORG)];

@@ -831,34 +831,39 @@ async fn a_supplier_acts_for_a_service_owner_that_delegated_the_scopes() {
     .await;
 
     // Delegations are managed like the other rights, and apply to the next grant.
-    let data = server.data_dir().to_str().unwrap();
+    let store_args = server.store_args();
+    let store: Vec<&str> = store_args.iter().map(String::as_str).collect();
     let (ok, out, err) = run(&[
-        "registry",
-        "grant",
-        "--from",
-        "974760673",
-        "--to",
-        "urn:altinn:organization:identifier-no:310923044",
-        "--scopes",
-        SERVICE_PROVIDER,
-        "--data-dir",
-        data,
-    ]);
+        &[
+            "registry",
+            "grant",
+            "--from",
+            "974760673",
+            "--to",
+            "urn:altinn:organization:identifier-no:310923044",
+            "--scopes",
+            SERVICE_PROVIDER,
+        ],
+        &store[..],
+    ]
+    .concat());
     assert!(ok, "{out}{err}");
     let token = access_token(&server, &supplier_grant("974760673", SERVICE_PROVIDER)).await;
     assert_eq!(payload(&token)["consumer"]["ID"], "0192:974760673");
     let (ok, out, _) = run(&[
-        "registry",
-        "revoke",
-        "--from",
-        "974760673",
-        "--to",
-        SUPPLIER,
-        "--scopes",
-        SERVICE_PROVIDER,
-        "--data-dir",
-        data,
-    ]);
+        &[
+            "registry",
+            "revoke",
+            "--from",
+            "974760673",
+            "--to",
+            SUPPLIER,
+            "--scopes",
+            SERVICE_PROVIDER,
+        ],
+        &store[..],
+    ]
+    .concat());
     assert!(ok && out.contains("revoked"), "{out}");
     refused(
         &server,

@@ -984,7 +984,7 @@ async fn end_user_id_applies_that_persons_list_authorization_with_delegations() 
     assert_eq!(found(&server, &token, &person).await, set(&[&org]));
 
     // An instance delegation lists that one dialog; revoked, it does not.
-    let store = dp_store::sqlite::open(&server.data_dir().join("dialogporten.db")).unwrap();
+    let store = server.store().await;
     let instance = dialogporten::registry::Right::Instance {
         resource: "super-simple-service".into(),
         instance_ref: format!("urn:altinn:dialog-id:{simple}"),

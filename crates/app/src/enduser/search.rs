@@ -22,8 +22,7 @@ pub const MAX_FREE_TEXT_PAIRS: usize = 1000;
 /// No search is run over more authorized pairs and instances than this.
 pub const MAX_PAIRS: usize = 15_000;
 
-pub const TOO_BROAD: &str = "The search matched too many dialogs to complete. Narrow it with a date \
-range (contentUpdatedAfter), fewer parties, or a service resource.";
+pub use crate::search::TOO_BROAD;
 
 /// A page of the search and whom it was for.
 pub struct Found {

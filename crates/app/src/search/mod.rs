@@ -53,6 +53,11 @@ impl DialogPage {
     }
 }
 
+/// The 422 of a search refused or cut off as too broad (the real service answers a search
+/// that runs past its 20 s command timeout the same way).
+pub const TOO_BROAD: &str = "The search matched too many dialogs to complete. Narrow it with a date \
+range (contentUpdatedAfter), fewer parties, or a service resource.";
+
 /// One page: runs `query` for `limit + 1` rows after the cursor in the requested order, for
 /// `{items, hasNextPage, continuationToken?, orderBy}`. The token is the last item's; an empty
 /// page echoes the request's token (api.md §3.3).
@@ -72,7 +77,12 @@ pub async fn page(
         .collect();
     query.after = paging.cursor;
     query.limit = limit + 1;
-    let mut dialogs = state.store.search_dialogs(query).await?;
+    let mut dialogs = match state.store.search_dialogs(query).await {
+        Err(dp_store::StoreError::Timeout) => {
+            return Err(AppError::unprocessable("Search", TOO_BROAD));
+        }
+        other => other?,
+    };
     let has_next_page = dialogs.len() > limit;
     dialogs.truncate(limit);
     let token = dialogs

@@ -24,6 +24,20 @@ pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
     data_dir: tempfile::TempDir,
+    /// The PostgreSQL database (a fresh schema) when the suite runs on PostgreSQL.
+    pub database_url: Option<String>,
+}
+
+/// With `DP_TEST_STORE=postgres` (the second pass of the README's test command) every test
+/// server runs on a fresh schema of `DP_TEST_DATABASE_URL`; otherwise on SQLite.
+pub async fn test_database() -> Option<String> {
+    if std::env::var("DP_TEST_STORE").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let url = dp_store::postgres::scratch::database_url()
+        .await
+        .expect("DP_TEST_STORE=postgres, but no PostgreSQL answers at DP_TEST_DATABASE_URL");
+    Some(dp_store::postgres::scratch::schema(&url).await.unwrap())
 }
 
 impl TestServer {
@@ -41,9 +55,11 @@ impl TestServer {
             listen: address,
             public_url: format!("http://{address}"),
             data_dir: data_dir.path().to_owned(),
+            database_url: test_database().await,
             ..Config::default()
         };
         configure(&mut config);
+        let database_url = config.database_url.clone();
         let server = dialogporten::build(&config).await.unwrap();
         let limits = config.limits.clone();
         tokio::spawn(async move {
@@ -55,6 +71,29 @@ impl TestServer {
             url: format!("http://{address}"),
             client: reqwest::Client::new(),
             data_dir,
+            database_url,
+        }
+    }
+
+    /// The command-line flags that point a `dialogporten` command at this server's store.
+    pub fn store_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--data-dir".to_owned(),
+            self.data_dir().display().to_string(),
+        ];
+        if let Some(url) = &self.database_url {
+            args.extend(["--database-url".to_owned(), url.clone()]);
+        }
+        args
+    }
+
+    /// The store this server runs on, opened a second time (for what the API cannot show).
+    pub async fn store(&self) -> std::sync::Arc<dyn dp_store::Store> {
+        match &self.database_url {
+            Some(url) => dp_store::postgres::open(&dp_store::postgres::PostgresConfig::new(url))
+                .await
+                .unwrap(),
+            None => dp_store::sqlite::open(&self.data_dir().join("dialogporten.db")).unwrap(),
         }
     }
 

@@ -72,14 +72,8 @@ async fn actor_ids_resolve_to_names_and_unknown_ones_say_how_to_add_them() {
     );
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_dialogporten"))
-        .args([
-            "registry",
-            "add-party",
-            "15018510100",
-            "KARI NORDMANN",
-            "--data-dir",
-        ])
-        .arg(server.data_dir())
+        .args(["registry", "add-party", "15018510100", "KARI NORDMANN"])
+        .args(server.store_args())
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");

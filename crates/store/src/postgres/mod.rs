@@ -67,6 +67,13 @@ impl PostgresConfig {
     }
 }
 
+/// Whether `url` is a connection string this store can use (the message says why not).
+pub fn check_url(url: &str) -> Result<(), String> {
+    url.parse::<tokio_postgres::Config>()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
         match error.code() {

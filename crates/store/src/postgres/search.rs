@@ -361,6 +361,124 @@ pub(super) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::Order;
+    use crate::postgres::{PostgresConfig, PostgresStore, scratch};
+
+    fn by_org() -> DialogQuery {
+        DialogQuery {
+            org: vec!["ttd".into()],
+            order: vec![
+                Order {
+                    key: OrderKey::ContentUpdatedAt,
+                    descending: true,
+                },
+                Order {
+                    key: OrderKey::Id,
+                    descending: true,
+                },
+            ],
+            limit: 101,
+            ..DialogQuery::default()
+        }
+    }
+
+    fn ordered(key: OrderKey, descending: bool) -> DialogQuery {
+        let mut query = by_org();
+        query.order[0] = Order { key, descending };
+        query.order[1].descending = descending;
+        query
+    }
+
+    const PARTY: &str = "urn:altinn:organization:identifier-no:310923044";
+
+    /// Every filter and order of the search can run on an index (issue 13 item 2), as the
+    /// SQLite store's plan test checks: with sequential scans priced out
+    /// (`enable_seqscan = off`), no plan step scans a table.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn searches_use_an_index_and_never_scan_a_table() {
+        let Some(url) = scratch::database_url().await else {
+            return;
+        };
+        let url = scratch::schema(&url).await.expect("schema");
+        let store = PostgresStore::connect(&PostgresConfig::new(url))
+            .await
+            .expect("store");
+        let client = store.client().await.expect("client");
+        client
+            .batch_execute("set enable_seqscan = off")
+            .await
+            .expect("set");
+        let mut party = by_org();
+        party.parties = vec![PARTY.into()];
+        let mut reference = by_org();
+        reference.external_reference = Some("ext-1".into());
+        let mut labels = by_org();
+        labels.service_owner_labels = vec!["case:*".into()];
+        labels.system_labels = vec![dp_domain::enums::SystemLabel::Bin];
+        let mut page = by_org();
+        page.after = Some(vec![
+            Some(CursorValue::Time(Timestamp::now())),
+            Some(CursorValue::Id(Uuid::now_v7())),
+        ]);
+        let mut due_page = ordered(OrderKey::DueAt, false);
+        due_page.after = Some(vec![None, Some(CursorValue::Id(Uuid::now_v7()))]);
+        let mut free_text = by_org();
+        free_text.search = Some("skatt melding".into());
+        let end_user = DialogQuery {
+            authorized_pairs: Some(vec![
+                (PARTY.into(), "urn:altinn:resource:a".into()),
+                (
+                    "urn:altinn:person:identifier-no:1".into(),
+                    "urn:altinn:resource:b".into(),
+                ),
+            ]),
+            visible_at: Some(Timestamp::now()),
+            deleted: Some(DeletedFilter::Exclude),
+            ..by_org()
+        };
+        let end_user = DialogQuery {
+            org: Vec::new(),
+            ..end_user
+        };
+        let mut end_user_text = end_user.clone();
+        end_user_text.search = Some("skatt".into());
+        let mut resource = by_org();
+        resource.org = Vec::new();
+        resource.service_resources = vec!["urn:altinn:resource:a".into()];
+        let queries = [
+            ("org", by_org()),
+            ("party", party),
+            ("external reference", reference),
+            ("labels", labels),
+            ("keyset page", page),
+            ("createdAt", ordered(OrderKey::CreatedAt, false)),
+            ("updatedAt", ordered(OrderKey::UpdatedAt, true)),
+            ("dueAt page", due_page),
+            ("free text", free_text),
+            ("end user", end_user),
+            ("end user free text", end_user_text),
+            ("resource", resource),
+        ];
+        for (name, query) in queries {
+            let (text, values) = search_sql(&query);
+            let values: Vec<Box<dyn ToSql + Sync + Send>> =
+                values.into_iter().map(Value::boxed).collect();
+            let params: Vec<&(dyn ToSql + Sync)> = values
+                .iter()
+                .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            let plan: Vec<String> = client
+                .query(&format!("explain {text}"), &params)
+                .await
+                .expect("explain")
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            let plan = plan.join("\n");
+            assert!(!plan.contains("Seq Scan"), "{name}: a table scan:\n{plan}");
+            assert!(plan.contains("Index"), "{name}: no index:\n{plan}");
+        }
+    }
 
     #[test]
     fn plain_words_are_or_joined_and_explicit_syntax_is_kept() {
