@@ -225,11 +225,17 @@ impl DialogTokenKeyRing {
             path: path.display().to_string(),
             source,
         })?;
+        Self::from_json(&text, &path.display().to_string())
+    }
+
+    /// A ring from its stored form ([`DialogTokenKeyRing::to_json`]); `origin` names where it
+    /// came from in errors (a file, or the database's secret).
+    pub fn from_json(text: &[u8], origin: &str) -> Result<Self, DialogTokenKeyError> {
         let bad = |reason: String| DialogTokenKeyError::BadFile {
-            path: path.display().to_string(),
+            path: origin.to_owned(),
             reason,
         };
-        let stored: StoredRing = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
+        let stored: StoredRing = serde_json::from_slice(text).map_err(|e| bad(e.to_string()))?;
         let ring = Self {
             primary: DialogTokenKey::from_stored(&stored.primary).map_err(bad)?,
             secondary: DialogTokenKey::from_stored(&stored.secondary).map_err(bad)?,
@@ -257,15 +263,7 @@ impl DialogTokenKeyRing {
     pub fn rotate(data_dir: &Path) -> Result<Rotation, DialogTokenKeyError> {
         let previous = Self::load_or_create(data_dir)?;
         let path = Self::path(data_dir);
-        let current = Self {
-            primary: DialogTokenKey::from_stored(&previous.secondary.to_stored()).map_err(
-                |reason| DialogTokenKeyError::BadFile {
-                    path: path.display().to_string(),
-                    reason,
-                },
-            )?,
-            secondary: DialogTokenKey::generate()?,
-        };
+        let current = previous.rotated(&path.display().to_string())?;
         write_private(&path, &current.to_json(), Install::Replace).map_err(|source| {
             DialogTokenKeyError::Io {
                 path: path.display().to_string(),
@@ -275,7 +273,8 @@ impl DialogTokenKeyRing {
         Ok(Rotation { previous, current })
     }
 
-    fn to_json(&self) -> Vec<u8> {
+    /// The stored form: both private keys, as the key file holds them.
+    pub fn to_json(&self) -> Vec<u8> {
         let stored = StoredRing {
             primary: self.primary.to_stored(),
             secondary: self.secondary.to_stored(),
@@ -284,6 +283,20 @@ impl DialogTokenKeyRing {
         let mut text = serde_json::to_vec_pretty(&stored).unwrap_or_default();
         text.push(b'\n');
         text
+    }
+
+    /// The ring after a rotation: the Secondary as Primary, a fresh Secondary (see
+    /// [`DialogTokenKeyRing::rotate`]).
+    pub fn rotated(&self, origin: &str) -> Result<Self, DialogTokenKeyError> {
+        Ok(Self {
+            primary: DialogTokenKey::from_stored(&self.secondary.to_stored()).map_err(
+                |reason| DialogTokenKeyError::BadFile {
+                    path: origin.to_owned(),
+                    reason,
+                },
+            )?,
+            secondary: DialogTokenKey::generate()?,
+        })
     }
 
     /// `{"keys":[<primary JWK>, <secondary JWK>]}`.

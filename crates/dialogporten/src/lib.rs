@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod generate;
+pub mod keys;
 pub mod listener;
 pub mod registry;
 pub mod server;

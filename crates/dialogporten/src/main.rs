@@ -303,7 +303,7 @@ enum TokenCommand {
     },
 }
 
-fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> {
+async fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> {
     let (kind, mut pairs, mint) = match command {
         TokenCommand::Enterprise { org, org_no, mint } => (
             TokenKind::Enterprise,
@@ -352,7 +352,8 @@ fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> 
             .ok_or_else(|| anyhow::anyhow!("--param expects NAME=VALUE, got {extra:?}"))?;
         params.push((name.to_owned(), value.to_owned()));
     }
-    let altinn = server::embedded_altinn(config)?;
+    let store = dialogporten::registry::open_store(config).await?;
+    let altinn = server::embedded_altinn(config, store.as_ref()).await?;
     let generator = dp_idp::TestTokenGenerator::new(altinn, Vec::new());
     match generator.mint(kind, &Params::new(params)) {
         Ok(Minted::Token(token) | Minted::Dump(token)) => Ok(token),
@@ -365,14 +366,15 @@ fn mint_token(config: &Config, command: TokenCommand) -> anyhow::Result<String> 
     }
 }
 
-fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+async fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Rotate => {
-            let rotation = dp_auth::DialogTokenKeyRing::rotate(&config.data_dir)?;
+            let store = dialogporten::registry::open_store(config).await?;
+            let (rotation, place) =
+                dialogporten::keys::rotate_dialog_token_keys(config, store.as_ref()).await?;
             print_out(&format!(
-                "rotated the dialog-token keys in {}\nold primary kid: {}\nnew primary kid: {}\nnew secondary kid: {}\n\
-                 restart the server to sign with the new primary key",
-                dp_auth::DialogTokenKeyRing::path(&config.data_dir).display(),
+                "rotated the dialog-token keys in {place}\nold primary kid: {}\nnew primary kid: {}\nnew secondary kid: {}\n\
+                 restart the servers to sign with the new primary key",
                 rotation.previous.primary.kid(),
                 rotation.current.primary.kid(),
                 rotation.current.secondary.kid(),
@@ -657,12 +659,12 @@ async fn run() -> std::process::ExitCode {
         match cli.command {
             Command::Serve { .. } => serve(config).await,
             Command::Registry { command } => registry_command(&config, command).await,
-            Command::Keys { command } => keys_command(&config, command),
+            Command::Keys { command } => keys_command(&config, command).await,
             Command::Generate(args) => generate_command(&config, args).await,
             Command::Clients { command } => clients_command(&config, command),
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();
-                print_out(&mint_token(&config, kind)?);
+                print_out(&mint_token(&config, kind).await?);
                 Ok(())
             }
         }

@@ -13,7 +13,7 @@ use dp_auth::{DialogTokenIssuer, KeySource, Scheme, TokenVerifier, TrustedIssuer
 use dp_authz::Registry;
 use dp_idp::{
     AltinnIssuer, ClientKind, ClientRegistry, IdportenIssuer, MaskinportenIssuer, OAuthClient,
-    SigningKey, TestTokenGenerator, TokenExchange,
+    TestTokenGenerator, TokenExchange,
 };
 use dp_store::Store;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -83,6 +83,26 @@ pub enum AdminToken {
     },
 }
 
+/// Maskinporten's replay cache in the database, when instances share one (issue 13 item 3):
+/// a grant used on one instance is refused on all. Grants are checked on the blocking pool
+/// (RSA signing), where waiting on the store is allowed.
+struct SharedSingleUse {
+    store: Arc<dyn Store>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl dp_idp::maskinporten::SingleUse for SharedSingleUse {
+    fn first_use(&self, key: String, until: i64, now: i64) -> Result<bool, String> {
+        let shared = self
+            .store
+            .shared_state()
+            .ok_or_else(|| "the store shares no state".to_owned())?;
+        self.runtime
+            .block_on(shared.first_use(&key, until, now))
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// Maskinporten's questions to Altinn (API delegations, system users), answered from the
 /// live registry, so `registry grant|revoke|import` apply to the next grant.
 struct RegistryRights(Arc<LiveRegistry>);
@@ -135,29 +155,23 @@ async fn deep_health(
     }
 }
 
-/// Loads (or creates) the embedded Altinn issuer's key; only in local mode.
-pub fn embedded_altinn(config: &Config) -> anyhow::Result<Arc<AltinnIssuer>> {
+/// Loads (or creates) the embedded Altinn issuer's key where keys live; only in local mode.
+pub async fn embedded_altinn(
+    config: &Config,
+    store: &dyn Store,
+) -> anyhow::Result<Arc<AltinnIssuer>> {
     anyhow::ensure!(
         config.local_mode(),
         "the embedded identity providers are off because external issuers are configured"
     );
-    let key = SigningKey::load_or_create(&config.altinn_key_path())
-        .context("loading the Altinn signing key")?;
+    let key = crate::keys::signing_key(config, store, crate::keys::Issuer::Altinn).await?;
     Ok(Arc::new(AltinnIssuer::new(config.public_url(), key)))
-}
-
-/// Loads (or creates) the dialog-token key ring of the data directory; in every mode, since
-/// Dialogporten itself issues dialog tokens also when it trusts external issuers.
-pub fn dialog_token_issuer(config: &Config) -> anyhow::Result<Arc<DialogTokenIssuer>> {
-    let issuer = DialogTokenIssuer::load_or_create(config.public_url(), &config.data_dir)
-        .context("loading the dialog-token keys")?;
-    Ok(Arc::new(issuer))
 }
 
 pub async fn build(config: &Config) -> anyhow::Result<Server> {
     dp_auth::install_crypto_provider();
-    let dialog_tokens = dialog_token_issuer(config)?;
     let store = crate::registry::open_store(config).await?;
+    let dialog_tokens = crate::keys::dialog_token_issuer(config, store.as_ref()).await?;
     let (registry, registry_source) = crate::registry::effective(config, store.as_ref()).await?;
     let registry = Arc::new(registry);
     let live_registry = Arc::new(LiveRegistry::new(store.clone(), (*registry).clone()).await);
@@ -165,7 +179,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
     let mut local: Option<LocalProviders> = None;
     let mut admin_token_value = None;
     let (altinn, generator) = if config.local_mode() {
-        let altinn = embedded_altinn(config)?;
+        let altinn = embedded_altinn(config, store.as_ref()).await?;
         let source = KeySource::Embedded {
             issuer: altinn.issuer.clone(),
             jwks: altinn.key.jwks(),
@@ -181,21 +195,23 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             ClientRegistry::open(&config.data_dir).context("opening the OAuth client list")?,
         );
         ensure_swagger_client(&clients, config.public_url())?;
-        let maskinporten = Arc::new(
-            MaskinportenIssuer::new(
-                config.public_url(),
-                SigningKey::load_or_create(&config.maskinporten_key_path())
-                    .context("loading the Maskinporten signing key")?,
-                clients.clone(),
-            )
-            .with_rights(Arc::new(RegistryRights(live_registry.clone()))),
-        );
+        let mut maskinporten = MaskinportenIssuer::new(
+            config.public_url(),
+            crate::keys::signing_key(config, store.as_ref(), crate::keys::Issuer::Maskinporten)
+                .await?,
+            clients.clone(),
+        )
+        .with_rights(Arc::new(RegistryRights(live_registry.clone())));
+        if store.shared_state().is_some() {
+            maskinporten = maskinporten.with_single_use(Arc::new(SharedSingleUse {
+                store: store.clone(),
+                runtime: tokio::runtime::Handle::current(),
+            }));
+        }
+        let maskinporten = Arc::new(maskinporten);
         let idporten = Arc::new(IdportenIssuer::new(
             config.public_url(),
-            SigningKey::load_or_create(
-                &config.data_dir.join("keys").join("idporten-signing-key.p8"),
-            )
-            .context("loading the ID-porten signing key")?,
+            crate::keys::signing_key(config, store.as_ref(), crate::keys::Issuer::Idporten).await?,
             clients.clone(),
         ));
         idporten

@@ -67,7 +67,15 @@ impl SigningKey {
         }
     }
 
-    fn from_pkcs8(der: &[u8]) -> Result<Self, SigningError> {
+    /// A fresh 2048-bit key as PKCS#8 DER (what the key file and the database hold).
+    pub fn generate_pkcs8() -> Result<Vec<u8>, SigningError> {
+        let key_pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| SigningError::Crypto)?;
+        let der = key_pair.as_der().map_err(|_| SigningError::Crypto)?;
+        Ok(der.as_ref().to_vec())
+    }
+
+    /// The key stored as PKCS#8 DER.
+    pub fn from_pkcs8(der: &[u8]) -> Result<Self, SigningError> {
         let key_pair = RsaKeyPair::from_pkcs8(der).map_err(|_| SigningError::Crypto)?;
         // Altinn's kid is the hex SHA-1 thumbprint of its certificate; with no certificate here,
         // the thumbprint of the public key stands in, in the same form.

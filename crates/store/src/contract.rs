@@ -201,6 +201,28 @@ pub trait RegistryStore: Send + Sync {
     async fn registry_revision(&self) -> Result<i64, StoreError>;
 }
 
+/// What several server instances on one database must share beyond dialogs and the registry
+/// (issue 13 item 3): the embedded issuers' and the dialog tokens' signing keys, and single-use
+/// markers (Maskinporten's replay cache). Only a backend that several machines reach has it
+/// ([`Store::shared_state`]); with SQLite the processes of one machine share the data
+/// directory's files instead.
+#[async_trait]
+pub trait SharedState: Send + Sync {
+    /// A stored secret (a signing key as bytes), if there is one.
+    async fn load_secret(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Stores `value` under `name` unless a secret is stored there already, and returns the one
+    /// stored: of instances creating a key at the same time, every one gets the first's.
+    async fn create_secret(&self, name: &str, value: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+
+    /// Replaces the secret under `name` (key rotation).
+    async fn replace_secret(&self, name: &str, value: Vec<u8>) -> Result<(), StoreError>;
+
+    /// Remembers `key` until `until` (Unix seconds); false when it is remembered already and
+    /// not expired at `now`. Of concurrent first uses on any instance exactly one gets true.
+    async fn first_use(&self, key: &str, until: i64, now: i64) -> Result<bool, StoreError>;
+}
+
 /// The whole storage contract a backend implements: dialogs and the registry today, the
 /// outbox of domain events next (issue 14) as a third part written in the dialog
 /// transactions. Used as `Arc<dyn Store>` everywhere outside this crate; the conformance suite
@@ -210,4 +232,10 @@ pub trait Store: DialogStore + RegistryStore {
     /// The schema version, for startup logs; an error when the database does not answer
     /// (`/health/deep`).
     async fn schema_version(&self) -> Result<i64, StoreError>;
+
+    /// The state several instances share through this store, when it is one that several
+    /// machines reach (PostgreSQL); `None` for the embedded SQLite store.
+    fn shared_state(&self) -> Option<&dyn SharedState> {
+        None
+    }
 }

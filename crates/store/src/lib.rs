@@ -13,8 +13,8 @@ pub mod postgres;
 pub mod sqlite;
 
 pub use contract::{
-    CursorValue, DialogQuery, DialogStore, Order, OrderKey, RegistryStore, Store, StoredDialog,
-    WriteError,
+    CursorValue, DialogQuery, DialogStore, Order, OrderKey, RegistryStore, SharedState, Store,
+    StoredDialog, WriteError,
 };
 
 /// Storage failures. Client mistakes never reach this type; everything here is a 500.

@@ -41,3 +41,48 @@ conformance! {
     search_filters,
     resources_in_use,
 }
+
+/// Secrets are created first-writer-wins and replaced whole; single-use markers let exactly
+/// one of several concurrent first uses through, across connections (as across instances),
+/// and expire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_state_secrets_and_single_use() {
+    let Some(store) = store().await else { return };
+    let shared = store.shared_state().expect("PostgreSQL shares state");
+    assert_eq!(shared.load_secret("k").await.unwrap(), None);
+    assert_eq!(
+        shared.create_secret("k", b"first".to_vec()).await.unwrap(),
+        b"first"
+    );
+    assert_eq!(
+        shared.create_secret("k", b"second".to_vec()).await.unwrap(),
+        b"first"
+    );
+    shared
+        .replace_secret("k", b"rotated".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(shared.load_secret("k").await.unwrap().unwrap(), b"rotated");
+
+    let attempts = (0..8).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .shared_state()
+                .unwrap()
+                .first_use("client\0jti", 1_000, 10)
+                .await
+                .unwrap()
+        })
+    });
+    let mut winners = 0;
+    for attempt in attempts {
+        winners += usize::from(attempt.await.unwrap());
+    }
+    assert_eq!(winners, 1, "exactly one first use");
+    assert!(!shared.first_use("client\0jti", 1_000, 999).await.unwrap());
+    assert!(
+        shared.first_use("client\0jti", 2_000, 1_000).await.unwrap(),
+        "usable again once expired"
+    );
+}

@@ -51,6 +51,6 @@ pub async fn patch(
     let mut document = patch::update_document(&stored.dialog);
     patch::apply_patch(&mut document, operations)?;
     let input: CreateDialog = parse_body(document.to_string().as_bytes())?;
-    let outcome = update::update(&state, principal, stored, input, silent).await?;
+    let outcome = update::update(&state, principal, (stored, expected), input, silent).await?;
     Ok(no_content(outcome.value))
 }

@@ -76,7 +76,7 @@ pub async fn append_transmission(
     let stored = load_for_append(state, principal, id, expected).await?;
     let mut input = update_input(&stored.dialog)?;
     input.transmissions = Some(vec![item]);
-    let outcome = update(state, principal, stored, input, silent).await?;
+    let outcome = update(state, principal, (stored, expected), input, silent).await?;
     Ok(appended(outcome, child))
 }
 
@@ -91,7 +91,7 @@ pub async fn append_activity(
     let stored = load_for_append(state, principal, id, expected).await?;
     let mut input = update_input(&stored.dialog)?;
     input.activities = Some(vec![item]);
-    let outcome = update(state, principal, stored, input, silent).await?;
+    let outcome = update(state, principal, (stored, expected), input, silent).await?;
     Ok(appended(outcome, child))
 }
 
@@ -147,7 +147,7 @@ pub async fn replace_transmission(
     let correspondence = is_correspondence(state, &dialog);
     rules::refresh_derived(&mut dialog, correspondence);
     let event = DomainEvent::Updated(DialogRef::of(&dialog, true));
-    save(state, dialog, stored.version, event).await
+    save(state, dialog, (stored.version, expected), event).await
 }
 
 /// A transmission may only be replaced as a silent update (api.md §4.5); checked before the
@@ -183,7 +183,7 @@ pub async fn move_form_saved_activity(
     }
     activity.created_at = time;
     let event = DomainEvent::Updated(DialogRef::of(&dialog, true));
-    save(state, dialog, stored.version, event).await
+    save(state, dialog, (stored.version, expected), event).await
 }
 
 /// The dialog `id` for a read of its sub-collections: 404 unknown or not owned, 410 deleted

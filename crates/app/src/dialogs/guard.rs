@@ -34,6 +34,16 @@ pub async fn load_owned(
     }
 }
 
+/// The error of a write that lost a race with another (any instance): 412 when the caller
+/// named a revision with If-Match, which the real service checks up front and again at save,
+/// else its 409 (api.md §4.1).
+pub fn lost_race(expected: Option<Uuid>) -> impl FnOnce(dp_store::WriteError) -> AppError {
+    move |error| match (error, expected) {
+        (dp_store::WriteError::Concurrency, Some(_)) => AppError::PreconditionFailed,
+        (error, _) => error.into(),
+    }
+}
+
 pub fn check_revision(expected: Option<Uuid>, actual: Uuid) -> Result<(), AppError> {
     match expected {
         Some(expected) if expected != actual => Err(AppError::PreconditionFailed),

@@ -7,7 +7,7 @@ use dp_domain::dialog::Dialog;
 use uuid::Uuid;
 
 use super::guard::{
-    DIALOG_ENTITY, check_correspondence, check_mutable, check_revision, load_owned,
+    DIALOG_ENTITY, check_correspondence, check_mutable, check_revision, load_owned, lost_race,
 };
 use crate::events::{DialogRef, DomainEvent, Outcome};
 use crate::{AppError, DialogState};
@@ -27,7 +27,7 @@ pub async fn delete(
         dialog: DialogRef::of(&dialog, false),
         hard: false,
     };
-    save(state, dialog, stored.version, event).await
+    save(state, dialog, (stored.version, expected), event).await
 }
 
 /// Restores a soft-deleted dialog; a no-op on one that is not deleted keeps the revision
@@ -46,7 +46,7 @@ pub async fn restore(
     let mut dialog = stored.dialog;
     dialog.deleted_at = None;
     let event = DomainEvent::Restored(DialogRef::of(&dialog, false));
-    save(state, dialog, stored.version, event).await
+    save(state, dialog, (stored.version, expected), event).await
 }
 
 /// Hard delete, also of deleted and frozen dialogs.
@@ -85,7 +85,7 @@ pub async fn freeze(
     let mut dialog = stored.dialog;
     dialog.frozen = true;
     let event = DomainEvent::Updated(DialogRef::of(&dialog, false));
-    save(state, dialog, stored.version, event).await
+    save(state, dialog, (stored.version, expected), event).await
 }
 
 /// Only the admin scope may freeze (the real service's `FreezeDialogCommand`).
@@ -101,14 +101,19 @@ pub fn check_may_freeze(principal: &Principal) -> Result<(), AppError> {
 
 /// Writes a changed dialog under a new revision (compare-and-swap on the version read) and
 /// returns that revision with the change's event.
+/// `expected` is the caller's If-Match, for the error of a lost race ([`lost_race`]).
 pub(super) async fn save(
     state: &DialogState,
     mut dialog: Dialog,
-    version: i64,
+    (version, expected): (i64, Option<Uuid>),
     event: DomainEvent,
 ) -> Result<Outcome<Uuid>, AppError> {
     dialog.revision = Uuid::new_v4();
     let revision = dialog.revision;
-    state.store.update_dialog(dialog, version).await?;
+    state
+        .store
+        .update_dialog(dialog, version)
+        .await
+        .map_err(lost_race(expected))?;
     Ok(Outcome::new(revision, vec![event]))
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::authorize::authorize_service_resources;
 use super::create::validation_context;
-use super::guard::{check_mutable, is_correspondence, load_owned};
+use super::guard::{check_mutable, is_correspondence, load_owned, lost_race};
 use super::mapping::{self, ActorNames};
 use super::rules;
 use crate::events::{DomainEvent, Outcome, dialog_written};
@@ -43,7 +43,7 @@ pub async fn put(
     silent: bool,
 ) -> Result<Outcome<Uuid>, AppError> {
     let stored = load_for_update(state, principal, id, expected).await?;
-    update(state, principal, stored, input, silent).await
+    update(state, principal, (stored, expected), input, silent).await
 }
 
 fn already_exists(entity: &str, ids: &[Uuid]) -> AppError {
@@ -83,10 +83,12 @@ fn changed_times(existing: &Dialog, dto: &CreateDialog, now: Timestamp) -> Resul
 /// The shared PUT/PATCH path (also appending transmissions and activities): validate,
 /// authorize, merge, save. Returns the new revision and the events: `Updated`, then one per
 /// new transmission and activity.
+/// `expected` is the If-Match the dialog was loaded with ([`load_for_update`]): a write that
+/// then loses a race answers 412 with it, 409 without.
 pub async fn update(
     state: &DialogState,
     principal: &Principal,
-    stored: StoredDialog,
+    (stored, expected): (StoredDialog, Option<Uuid>),
     mut dto: CreateDialog,
     silent: bool,
 ) -> Result<Outcome<Uuid>, AppError> {
@@ -207,6 +209,10 @@ pub async fn update(
         &transmission_ids,
         &activity_ids,
     );
-    state.store.update_dialog(dialog, stored.version).await?;
+    state
+        .store
+        .update_dialog(dialog, stored.version)
+        .await
+        .map_err(lost_race(expected))?;
     Ok(Outcome::new(revision, events))
 }

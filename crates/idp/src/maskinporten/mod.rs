@@ -12,6 +12,8 @@
 mod error;
 mod on_behalf;
 mod replay;
+
+pub use replay::SingleUse;
 pub mod x509;
 
 use std::collections::HashMap;
@@ -118,7 +120,7 @@ pub struct MaskinportenIssuer {
     pub key: SigningKey,
     pub clients: Arc<ClientRegistry>,
     rights: Option<Arc<dyn AltinnRights>>,
-    replay: ReplayCache,
+    replay: Arc<dyn SingleUse>,
 }
 
 fn now_secs() -> i64 {
@@ -166,8 +168,14 @@ impl MaskinportenIssuer {
             key,
             clients,
             rights: None,
-            replay: ReplayCache::default(),
+            replay: Arc::new(ReplayCache::default()),
         }
+    }
+
+    /// Remembers accepted grants in `memory` instead of this process (several instances).
+    pub fn with_single_use(mut self, memory: Arc<dyn SingleUse>) -> Self {
+        self.replay = memory;
+        self
     }
 
     /// Answers supplier and system-user grants from `rights` (without it, both are refused).
@@ -197,7 +205,7 @@ impl MaskinportenIssuer {
     }
 
     /// Grants remembered for replay detection right now.
-    pub fn remembered_grants(&self) -> usize {
+    pub fn remembered_grants(&self) -> Option<usize> {
         self.replay.entries()
     }
 
@@ -270,10 +278,18 @@ impl MaskinportenIssuer {
                 ))
             ),
         };
-        if !self
+        let first = self
             .replay
             .first_use(replay_key, exp.max(now) + IAT_SKEW_SECS, now)
-        {
+            .map_err(|cause| {
+                tracing::warn!(%cause, "the replay cache cannot be reached");
+                GrantError::new(
+                    "server_error",
+                    None,
+                    "The grant cannot be checked for reuse right now; try again",
+                )
+            })?;
+        if !first {
             let which = match claims.get("jti").and_then(Value::as_str) {
                 Some(jti) => format!("jti '{jti}'"),
                 None => "the same assertion".to_owned(),

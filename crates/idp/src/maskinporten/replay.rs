@@ -1,5 +1,19 @@
-//! Single-use JWT grants: every accepted grant is remembered until it expires, under one
-//! lock, so two concurrent requests with the same grant cannot both succeed.
+//! Single-use JWT grants: every accepted grant is remembered until it expires, so two
+//! requests with the same grant cannot both succeed. [`ReplayCache`] remembers in this process,
+//! under one lock; several instances on one database share a [`SingleUse`] on it instead
+//! (issue 13 item 3), so a grant used on one instance is refused on every other.
+
+/// Where accepted grants are remembered.
+pub trait SingleUse: Send + Sync {
+    /// Remembers `key` until `until`; `Ok(false)` when it was seen before and is still
+    /// remembered; `Err` when the memory cannot be reached (the grant is then refused).
+    fn first_use(&self, key: String, until: i64, now: i64) -> Result<bool, String>;
+
+    /// How many grants are remembered, where that is cheap to know.
+    fn entries(&self) -> Option<usize> {
+        None
+    }
+}
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -48,6 +62,16 @@ impl ReplayCache {
             .unwrap_or_else(|p| p.into_inner())
             .seen
             .len()
+    }
+}
+
+impl SingleUse for ReplayCache {
+    fn first_use(&self, key: String, until: i64, now: i64) -> Result<bool, String> {
+        Ok(ReplayCache::first_use(self, key, until, now))
+    }
+
+    fn entries(&self) -> Option<usize> {
+        Some(ReplayCache::entries(self))
     }
 }
 

@@ -19,6 +19,7 @@
 mod dialogs;
 mod registry;
 mod search;
+mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,13 +33,21 @@ use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use crate::StoreError;
-use crate::contract::{DialogQuery, DialogStore, RegistryStore, Store, StoredDialog, WriteError};
+use crate::contract::{
+    DialogQuery, DialogStore, RegistryStore, SharedState, Store, StoredDialog, WriteError,
+};
 
 /// Migrations in order; the index + 1 is the schema version after applying one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_dialogs",
-    include_str!("../../migrations/postgres/0001_dialogs.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_dialogs",
+        include_str!("../../migrations/postgres/0001_dialogs.sql"),
+    ),
+    (
+        "0002_shared_state",
+        include_str!("../../migrations/postgres/0002_shared_state.sql"),
+    ),
+];
 
 /// The key of the advisory lock migrations run under (any constant shared by all instances).
 const MIGRATION_LOCK: i64 = 0x6469_616c_6f67; // "dialog"
@@ -74,12 +83,20 @@ pub fn check_url(url: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// The server's own words for a database error (`Display` says only "db error").
+fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
+}
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
         match error.code() {
             Some(code) if *code == SqlState::QUERY_CANCELED => StoreError::Timeout,
-            Some(code) if is_unavailable(code) => StoreError::Unavailable(error.to_string()),
-            Some(_) => StoreError::Database(error.to_string()),
+            Some(code) if is_unavailable(code) => StoreError::Unavailable(describe(&error)),
+            Some(_) => StoreError::Database(describe(&error)),
             None if is_connection_failure(&error) => StoreError::Unavailable(error.to_string()),
             // A parameter that could not be encoded, a row that could not be decoded.
             None => StoreError::Database(error.to_string()),
@@ -320,6 +337,10 @@ impl Store for PostgresStore {
             .await?
             .get(0);
         Ok(version.into())
+    }
+
+    fn shared_state(&self) -> Option<&dyn SharedState> {
+        Some(self)
     }
 }
 
