@@ -58,6 +58,14 @@ pub async fn signing_key(
     }
 }
 
+/// Every key file of `DIR/keys/`, by the name of its secret in the database.
+pub const KEY_FILES: [&str; 4] = [
+    "altinn-signing-key.p8",
+    "maskinporten-signing-key.p8",
+    "idporten-signing-key.p8",
+    DialogTokenKeyRing::FILE_NAME,
+];
+
 /// The secret that holds the dialog-token key ring in the database.
 const DIALOG_TOKEN_SECRET: &str = DialogTokenKeyRing::FILE_NAME;
 

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod listener;
 pub mod registry;
 pub mod server;
+pub mod store_copy;
 
 pub use config::Config;
 pub use server::{Server, build};

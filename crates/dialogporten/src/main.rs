@@ -121,6 +121,11 @@ enum Command {
     /// skewed, as in real data. Reproducible for the same --seed. Replaces the stored registry,
     /// so it refuses a store that already holds dialogs unless --force is given.
     Generate(GenerateArgs),
+    /// Move data between stores: `store copy --from sqlite:DIR --to postgres://…` (or back).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// Manage the Ed25519 keys that sign dialog tokens (DIR/keys/dialog-token-keys.json).
     ///
     /// The server signs every dialog token with the Primary key and publishes Primary and
@@ -128,6 +133,25 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy the registry and every dialog (deleted ones too) from one store into another, in
+    /// batches of 1,000 with a progress bar, and check that the counts agree at the end; from a
+    /// SQLite data directory to PostgreSQL the signing keys go along, so issued tokens keep
+    /// verifying. Refuses a target that already holds dialogs unless --force.
+    Copy {
+        /// The source: sqlite:DIR (a data directory) or postgres://USER@HOST:PORT/DB.
+        #[arg(long, value_name = "STORE")]
+        from: dialogporten::store_copy::Location,
+        /// The target, in the same forms.
+        #[arg(long, value_name = "STORE")]
+        to: dialogporten::store_copy::Location,
+        /// Copy into a store that already holds dialogs (its registry is replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -384,6 +408,19 @@ async fn keys_command(config: &Config, command: KeysCommand) -> anyhow::Result<(
     Ok(())
 }
 
+async fn store_command(config: &Config, command: StoreCommand) -> anyhow::Result<()> {
+    let StoreCommand::Copy { from, to, force } = command;
+    let copied = dialogporten::store_copy::copy(&from, &to, force, true, &config.database).await?;
+    print_out(&format!(
+        "copied {} dialogs, the registry and {} signing keys in {:.1} s ({:.0} dialogs/s); counts verified",
+        copied.dialogs,
+        copied.keys,
+        copied.seconds,
+        copied.dialogs as f64 / copied.seconds.max(1e-9),
+    ));
+    Ok(())
+}
+
 async fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result<()> {
     let store = dialogporten::registry::open_store(config).await?;
     let existing = store
@@ -395,9 +432,9 @@ async fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result
         .map_err(|e| anyhow::anyhow!("reading the store: {e}"))?;
     if !existing.is_empty() && !args.force {
         anyhow::bail!(
-            "the store in {} already holds dialogs; generate into an empty --data-dir, or give \
+            "the store ({}) already holds dialogs; generate into an empty store, or give \
              --force to add to it (its registry is replaced)",
-            config.data_dir.display()
+            config.store_description()
         );
     }
     let options = dialogporten::generate::GenerateOptions {
@@ -416,7 +453,7 @@ async fn generate_command(config: &Config, args: GenerateArgs) -> anyhow::Result
         args.service_owners,
         generated.seconds,
         generated.dialogs as f64 / generated.seconds.max(1e-9),
-        config.data_dir.display()
+        config.store_description()
     ));
     Ok(())
 }
@@ -661,6 +698,7 @@ async fn run() -> std::process::ExitCode {
             Command::Registry { command } => registry_command(&config, command).await,
             Command::Keys { command } => keys_command(&config, command).await,
             Command::Generate(args) => generate_command(&config, args).await,
+            Command::Store { command } => store_command(&config, command).await,
             Command::Clients { command } => clients_command(&config, command),
             Command::Token { kind } => {
                 dp_auth::install_crypto_provider();

@@ -1,7 +1,8 @@
 //! Durability of the real binary under `kill -9`: a stream of concurrent rich creates, a SIGKILL
 //! while requests are in flight, a restart on the same data directory (three rounds). Every acknowledged (201)
 //! dialog must come back whole, and no dialog may be stored partially, whether its create was
-//! acknowledged or cut off by the kill.
+//! acknowledged or cut off by the kill. On SQLite, and on PostgreSQL in the suite's second pass
+//! (`DP_TEST_STORE=postgres`).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -36,7 +37,7 @@ struct Server {
 
 impl Server {
     /// Starts the binary on a free loopback port and waits until `/health` answers.
-    async fn start(data_dir: &Path, log_dir: &Path, run: usize) -> Self {
+    async fn start(data_dir: &Path, database: Option<&str>, log_dir: &Path, run: usize) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -46,6 +47,12 @@ impl Server {
         let log = File::create(log_dir.join(format!("serve-{run}.log"))).unwrap();
         let child = Command::new(BIN)
             .args(["serve", "--data-dir", data_dir.to_str().unwrap()])
+            .args(
+                database
+                    .map(|url| ["--database-url", url])
+                    .into_iter()
+                    .flatten(),
+            )
             .args([
                 "--listen",
                 &format!("127.0.0.1:{port}"),
@@ -330,6 +337,8 @@ async fn verify_over_http(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_creates_survive_kill_9_and_no_dialog_is_stored_partially() {
     let data_dir = tempfile::tempdir().unwrap();
+    let database = common::test_database().await;
+    let database = database.as_deref();
     let log_dir = tempfile::tempdir().unwrap();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -340,7 +349,7 @@ async fn acknowledged_creates_survive_kill_9_and_no_dialog_is_stored_partially()
     let mut sent = HashMap::new();
     let mut acknowledged = HashMap::new();
     for round in 1..=KILLS {
-        let mut server = Server::start(data_dir.path(), log_dir.path(), round).await;
+        let mut server = Server::start(data_dir.path(), database, log_dir.path(), round).await;
         if round > 1 {
             verify_over_http(&server, &client, &sent, &acknowledged).await;
         }
@@ -349,13 +358,18 @@ async fn acknowledged_creates_survive_kill_9_and_no_dialog_is_stored_partially()
         sent.extend(round_sent);
         acknowledged.extend(round_acknowledged);
     }
-    let last = Server::start(data_dir.path(), log_dir.path(), KILLS + 1).await;
+    let last = Server::start(data_dir.path(), database, log_dir.path(), KILLS + 1).await;
     verify_over_http(&last, &client, &sent, &acknowledged).await;
     drop(last);
 
     // The store itself, with no server running: every stored dialog is one that was sent, with
     // all its children, each child indexed to it.
-    let store = dp_store::sqlite::open(&data_dir.path().join("dialogporten.db")).unwrap();
+    let store = match database {
+        Some(url) => dp_store::postgres::open(&dp_store::postgres::PostgresConfig::new(url))
+            .await
+            .unwrap(),
+        None => dp_store::sqlite::open(&data_dir.path().join("dialogporten.db")).unwrap(),
+    };
     let stored = store
         .search_dialogs(DialogQuery {
             org: vec!["ttd".into()],

@@ -172,6 +172,9 @@ pub trait DialogStore: Send + Sync {
     /// The dialog that owns a child entity (transmission, activity …) with this id.
     async fn dialog_of_child(&self, child_id: Uuid) -> Result<Option<Uuid>, StoreError>;
 
+    /// How many dialogs are stored, deleted ones included (`store copy` verifies with it).
+    async fn dialog_count(&self) -> Result<u64, StoreError>;
+
     /// Dialogs matching `query`, in its order, at most `query.limit`.
     async fn search_dialogs(&self, query: DialogQuery) -> Result<Vec<Dialog>, StoreError>;
 

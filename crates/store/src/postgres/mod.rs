@@ -125,10 +125,12 @@ fn is_unavailable(code: &SqlState) -> bool {
     .contains(code)
 }
 
+/// No connection from the pool (none free within the connect timeout, or a new one could not
+/// be made or recycled): the database is unavailable, whatever the cause.
 impl From<deadpool_postgres::PoolError> for StoreError {
     fn from(error: deadpool_postgres::PoolError) -> Self {
         match error {
-            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            deadpool_postgres::PoolError::Backend(e) => StoreError::Unavailable(describe(&e)),
             other => StoreError::Unavailable(other.to_string()),
         }
     }
@@ -291,6 +293,15 @@ impl DialogStore for PostgresStore {
             .query_opt(&statement, &[&child_id])
             .await?
             .map(|row| row.get(0)))
+    }
+
+    async fn dialog_count(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let count: i64 = client
+            .query_one("select count(*) from dialog", &[])
+            .await?
+            .get(0);
+        Ok(count.unsigned_abs())
     }
 
     async fn search_dialogs(&self, query: DialogQuery) -> Result<Vec<Dialog>, StoreError> {

@@ -288,6 +288,17 @@ impl DialogStore for SqliteStore {
         self.blocking(move |c| c.dialog_of_child(child_id)).await
     }
 
+    async fn dialog_count(&self) -> Result<u64, StoreError> {
+        self.blocking(|c| {
+            c.with_reader(|connection| {
+                let count: i64 =
+                    connection.query_row("select count(*) from dialog", [], |r| r.get(0))?;
+                Ok(count.unsigned_abs())
+            })
+        })
+        .await
+    }
+
     async fn search_dialogs(&self, query: DialogQuery) -> Result<Vec<Dialog>, StoreError> {
         self.blocking(move |c| c.search_dialogs(&query)).await
     }

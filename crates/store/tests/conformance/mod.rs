@@ -332,6 +332,7 @@ pub async fn bulk_inserts_are_all_or_nothing(store: &dyn Store) {
     ));
     assert!(store.get_dialog(clash[0].id).await.unwrap().is_none());
     assert_eq!(store.search_dialogs(query("ttd")).await.unwrap().len(), 5);
+    assert_eq!(store.dialog_count().await.unwrap(), 5);
 }
 
 /// The registry round-trips as a document; the revision moves with every change; a document
