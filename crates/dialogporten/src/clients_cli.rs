@@ -175,7 +175,7 @@ fn describe_client(client: &dp_idp::OAuthClient) -> String {
 
 pub(crate) fn clients_command(config: &Config, command: ClientsCommand) -> anyhow::Result<()> {
     use dp_idp::admin::{ClientInput, Scopes, build_client, public_view};
-    let clients = dp_idp::ClientRegistry::open(&config.data_dir)?;
+    let clients = dialogporten::shared_entries::client_registry(config)?;
     let public_url = config.public_url();
     match command {
         ClientsCommand::Add(args) => {

@@ -6,6 +6,7 @@ pub mod keys;
 pub mod listener;
 pub mod registry;
 pub mod server;
+pub mod shared_entries;
 pub mod store_copy;
 
 pub use config::Config;

@@ -191,8 +191,19 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             altinn.clone(),
             config.testtools.user_list(),
         ));
+        // With several instances on one database, the providers' state lives there too.
+        let shared_entries = match config.postgres() {
+            Some(postgres) if store.shared_state().is_some() => {
+                Some(crate::shared_entries::DatabaseEntries::start(&postgres)?)
+            }
+            _ => None,
+        };
         let clients = Arc::new(
-            ClientRegistry::open(&config.data_dir).context("opening the OAuth client list")?,
+            match &shared_entries {
+                Some(entries) => ClientRegistry::open_shared(entries.clone()),
+                None => ClientRegistry::open(&config.data_dir),
+            }
+            .context("opening the OAuth client list")?,
         );
         ensure_swagger_client(&clients, config.public_url())?;
         let mut maskinporten = MaskinportenIssuer::new(
@@ -214,9 +225,11 @@ pub async fn build(config: &Config) -> anyhow::Result<Server> {
             crate::keys::signing_key(config, store.as_ref(), crate::keys::Issuer::Idporten).await?,
             clients.clone(),
         ));
-        idporten
-            .persist_in(&config.data_dir)
-            .context("loading the ID-porten consents and refresh tokens")?;
+        match &shared_entries {
+            Some(entries) => idporten.share(entries.clone()),
+            None => idporten.persist_in(&config.data_dir),
+        }
+        .context("loading the ID-porten consents and refresh tokens")?;
         // The login page lists the registry's persons, as they are at each login.
         let persons = live_registry.clone();
         idporten.set_persons(move || {

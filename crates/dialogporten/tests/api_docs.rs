@@ -15,7 +15,6 @@ use std::path::Path;
 use std::time::Duration;
 
 use browser_support::{browser, browser_missing, log_in_as, start_driver};
-use dp_idp::ClientRegistry;
 use fantoccini::{Client, Locator};
 use idporten_support::{DEMO_NAME, DEMO_PID, IdpServer};
 use serde_json::{Value, json};
@@ -295,8 +294,8 @@ async fn swagger_ui_renders_in_chromium_and_logs_in_through_the_embedded_idporte
     let server = IdpServer::start().await;
     // The server registers Swagger UI as a public ID-porten client (PKCE, no secret) returning
     // to its redirect page at the public URL, so "Authorize" works on a fresh data directory.
-    let registered = ClientRegistry::open(server.data_dir())
-        .unwrap()
+    let registered = server
+        .clients()
         .get(dp_api::docs::SWAGGER_CLIENT_ID)
         .expect("the swagger client is registered at startup");
     assert_eq!(registered.token_endpoint_auth_method, "none");

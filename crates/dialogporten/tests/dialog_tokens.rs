@@ -144,6 +144,11 @@ async fn tokens_of_the_servers_issuer_verify_with_the_served_keys_and_rotation_m
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_owned();
     let server = TestServer::start(|config| config.data_dir = data_dir.clone()).await;
+    if server.database_url.is_some() {
+        // The key ring of the data directory is the subject here; on PostgreSQL it is the
+        // database's, which tests/instances.rs checks (`keys rotate` once for all).
+        return;
+    }
     let before = anonymous(&server, JWKS, &[]).await.body;
     let before_kids = kids(&before);
 

@@ -6,7 +6,6 @@ mod common;
 
 use common::TestServer;
 use common::dialogs::*;
-use dp_idp::SigningKey;
 use serde_json::{Map, Value, json};
 
 fn now() -> i64 {
@@ -14,14 +13,8 @@ fn now() -> i64 {
 }
 
 /// A token as the embedded provider would issue it, signed with its persisted key.
-fn provider_token(server: &TestServer, provider: &str, claims: Value) -> String {
-    let key = SigningKey::load_or_create(
-        &server
-            .data_dir()
-            .join("keys")
-            .join(format!("{provider}-signing-key.p8")),
-    )
-    .unwrap();
+async fn provider_token(server: &TestServer, provider: &str, claims: Value) -> String {
+    let key = server.embedded_key(provider).await;
     let mut map: Map<String, Value> = claims.as_object().unwrap().clone();
     let issuer = match provider {
         "maskinporten" => format!("{}/maskinporten/", server.url),
@@ -56,7 +49,7 @@ async fn a_maskinporten_token_is_exchanged_and_works_on_the_service_owner_api() 
             "client_amr": "private_key_jwt", "token_type": "Bearer", "client_id": "test-client",
             "aud": "https://example.com", "consumer": { "authority": "iso6523-actorid-upis", "ID": "0192:991825827" }
         }),
-    );
+    ).await;
     // The original itself is trusted.
     let answer = server
         .send_json(
@@ -113,7 +106,8 @@ async fn a_maskinporten_token_is_exchanged_and_works_on_the_service_owner_api() 
         "maskinporten",
         json!({ "scope": "digdir:dialogporten.serviceprovider",
                 "consumer": { "authority": "iso6523-actorid-upis", "ID": "0192:991825827" } }),
-    );
+    )
+    .await;
     let (_, exchanged) = exchange(&server, "MaskinPorten", Some(&plain)).await;
     assert!(common::payload(&exchanged).get("urn:altinn:org").is_none());
 }
@@ -140,7 +134,7 @@ async fn id_porten_and_system_user_tokens_are_exchanged_for_the_end_user_api() {
         "idporten",
         json!({ "pid": "08844397713", "acr": "idporten-loa-substantial", "amr": ["BankID"],
                 "scope": "openid digdir:dialogporten", "client_id": "web", "sub": "abc", "sid": "s", "aud": "web" }),
-    );
+    ).await;
     let (status, exchanged) = exchange(&server, "id-porten", Some(&person)).await;
     assert_eq!(status, 200, "{exchanged}");
     let claims = common::payload(&exchanged);
@@ -180,7 +174,7 @@ async fn id_porten_and_system_user_tokens_are_exchanged_for_the_end_user_api() {
                 "authorization_details": [ { "type": "urn:altinn:systemuser",
                     "systemuser_org": { "authority": "iso6523-actorid-upis", "ID": "0192:310057223" },
                     "systemuser_id": ["7633be4c-dbd5-49f4-bbc4-c058b275de7b"], "system_id": "991825827_demo-system" } ] }),
-    );
+    ).await;
     let (status, exchanged) = exchange(&server, "maskinporten", Some(&system_user)).await;
     assert_eq!(status, 200, "{exchanged}");
     assert!(
@@ -201,7 +195,8 @@ async fn the_exchange_refuses_what_altinn_refuses() {
         "maskinporten",
         json!({ "scope": "digdir:dialogporten.serviceprovider",
                 "consumer": { "authority": "iso6523-actorid-upis", "ID": "0192:991825827" } }),
-    );
+    )
+    .await;
     let (status, body) = exchange(&server, "altinnstudio2", Some(&mp)).await;
     assert_eq!(
         (status, body.as_str()),
@@ -223,7 +218,8 @@ async fn the_exchange_refuses_what_altinn_refuses() {
         &server,
         "maskinporten",
         json!({ "scope": "digdir:dialogporten.serviceprovider" }),
-    );
+    )
+    .await;
     assert_eq!(
         exchange(&server, "maskinporten", Some(&no_consumer))
             .await
@@ -234,7 +230,7 @@ async fn the_exchange_refuses_what_altinn_refuses() {
         &server,
         "idporten",
         json!({ "pid": "08844397713", "acr": "idporten-loa-substantial", "scope": "openid profile" }),
-    );
+    ).await;
     assert_eq!(
         exchange(&server, "id-porten", Some(&openid_only)).await.0,
         403

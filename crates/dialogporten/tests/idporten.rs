@@ -354,9 +354,8 @@ async fn consent_is_remembered_across_restarts_and_never_asked_for_noconsent() {
         .request_async(&send)
         .await
         .unwrap();
-    let consents =
-        std::fs::read_to_string(first.data_dir().join("idporten-consents.json")).unwrap();
-    assert!(consents.contains("digdir:dialogporten"));
+    let consents = first.read_document("idporten-consents.json").await;
+    assert!(consents.to_string().contains("digdir:dialogporten"));
 
     // …then, after a restart on the same data directory, a new browser logs in without it,
     // and the refresh token issued before the restart still works.

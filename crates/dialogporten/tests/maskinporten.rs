@@ -217,7 +217,7 @@ impl ClientKey {
 }
 
 fn register(server: &TestServer, client_id: &str, org: &str, scopes: &[&str], keys: &[&ClientKey]) {
-    let clients = dp_idp::ClientRegistry::open(server.data_dir()).unwrap();
+    let clients = server.clients();
     let client = dp_idp::OAuthClient {
         client_id: client_id.into(),
         kind: dp_idp::ClientKind::Maskinporten,
@@ -1375,7 +1375,8 @@ fn kid_from(out: &str) -> String {
 #[tokio::test]
 async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_server() {
     let server = TestServer::local().await;
-    let data = server.data_dir().to_str().unwrap().to_owned();
+    // The server's store (data directory, or database) as a configuration file.
+    let data = server.config_file();
     let keys = tempfile::tempdir().unwrap();
     let pem = keys.path().join("cli.pem");
 
@@ -1417,7 +1418,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         pem.to_str().unwrap(),
         "--name",
         "CLI client",
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(ok, "{out}{err}");
@@ -1445,7 +1446,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         SERVICE_PROVIDER,
         "--generate-key",
         pem.to_str().unwrap(),
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(!ok && err.contains("exists already"), "{err}");
@@ -1462,7 +1463,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         SERVICE_PROVIDER,
         "--generate-key",
         keys.path().join("x.pem").to_str().unwrap(),
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(!ok && err.contains("exists already"), "{err}");
@@ -1475,7 +1476,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         TTD,
         "--scopes",
         SERVICE_PROVIDER,
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(
@@ -1500,7 +1501,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         SERVICE_PROVIDER,
         "--jwks",
         jwks_file.to_str().unwrap(),
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(ok, "{out}{err}");
@@ -1517,7 +1518,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         "openid,digdir:dialogporten",
         "--redirect-uri",
         "http://localhost:3000/callback",
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(
@@ -1525,7 +1526,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         "{out}{err}"
     );
 
-    let (ok, list, _) = run(&["clients", "list", "--data-dir", &data]);
+    let (ok, list, _) = run(&["clients", "list", "--config", &data]);
     assert!(ok);
     for expected in [
         "cli-client  maskinporten  org 991825827",
@@ -1536,7 +1537,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
     ] {
         assert!(list.contains(expected), "{expected}: {list}");
     }
-    let (_, json_list, _) = run(&["clients", "list", "--json", "--data-dir", &data]);
+    let (_, json_list, _) = run(&["clients", "list", "--json", "--config", &data]);
     let parsed: Value = serde_json::from_str(&json_list).unwrap();
     // Three added here, and the Swagger UI client the server registers in local mode.
     assert_eq!(parsed.as_array().unwrap().len(), 4);
@@ -1550,7 +1551,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         "cli-client",
         "--generate-key",
         second_pem.to_str().unwrap(),
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(ok, "{out}{err}");
@@ -1582,7 +1583,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         "cli-client",
         "--jwks",
         jwks_file.to_str().unwrap(),
-        "--data-dir",
+        "--config",
         &data,
     ]);
     assert!(ok);
@@ -1592,7 +1593,7 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
     )
     .await;
 
-    let (ok, out, _) = run(&["clients", "remove", "cli-client", "--data-dir", &data]);
+    let (ok, out, _) = run(&["clients", "remove", "cli-client", "--config", &data]);
     assert!(ok && out.contains("removed cli-client"));
     refused(
         &server,
@@ -1601,6 +1602,6 @@ async fn the_clients_command_adds_lists_rekeys_and_removes_clients_of_a_running_
         "Unknown client",
     )
     .await;
-    let (ok, _, err) = run(&["clients", "remove", "cli-client", "--data-dir", &data]);
+    let (ok, _, err) = run(&["clients", "remove", "cli-client", "--config", &data]);
     assert!(!ok && err.contains("no client"), "{err}");
 }

@@ -354,9 +354,11 @@ struct ClientFile {
     clients: Vec<OAuthClient>,
 }
 
-/// The client list, cached and reloaded when the file changes.
+/// The client list, cached and reloaded when the file (or, with several instances, the shared
+/// document) changes.
 pub struct ClientRegistry {
     path: PathBuf,
+    shared: Option<std::sync::Mutex<crate::shared::SharedDocument>>,
     cache: RwLock<(Option<SystemTime>, Vec<OAuthClient>)>,
     /// Serialises read-modify-write changes within this process (admin API requests run
     /// concurrently); the file itself is replaced atomically.
@@ -371,11 +373,54 @@ impl ClientRegistry {
     pub fn open(data_dir: &Path) -> Result<Self, ClientsError> {
         let registry = Self {
             path: Self::path_in(data_dir),
+            shared: None,
             cache: RwLock::new((None, Vec::new())),
             write_lock: std::sync::Mutex::new(()),
         };
         registry.reload()?;
         Ok(registry)
+    }
+
+    /// The client list several instances share in `entries` (the database), as the document
+    /// `clients.json`.
+    pub fn open_shared(
+        entries: std::sync::Arc<dyn crate::shared::SharedEntries>,
+    ) -> Result<Self, ClientsError> {
+        let registry = Self {
+            path: PathBuf::from("clients.json (in the database)"),
+            shared: Some(std::sync::Mutex::new(crate::shared::SharedDocument::new(
+                entries,
+                "clients.json",
+            ))),
+            cache: RwLock::new((None, Vec::new())),
+            write_lock: std::sync::Mutex::new(()),
+        };
+        registry.reload()?;
+        Ok(registry)
+    }
+
+    fn shared_error(&self, message: String) -> ClientsError {
+        ClientsError::Invalid {
+            path: self.path.display().to_string(),
+            message,
+        }
+    }
+
+    /// The shared list, read again when it changed.
+    fn reload_shared(
+        &self,
+        shared: &std::sync::Mutex<crate::shared::SharedDocument>,
+    ) -> Result<Vec<OAuthClient>, ClientsError> {
+        let changed = shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .changed::<ClientFile>()
+            .map_err(|e| self.shared_error(e))?;
+        let mut cache = self.cache.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(file) = changed {
+            cache.1 = file.clients;
+        }
+        Ok(cache.1.clone())
     }
 
     fn io(&self, source: std::io::Error) -> ClientsError {
@@ -392,6 +437,9 @@ impl ClientRegistry {
     }
 
     fn reload(&self) -> Result<Vec<OAuthClient>, ClientsError> {
+        if let Some(shared) = &self.shared {
+            return self.reload_shared(shared);
+        }
         let modified = self.modified();
         let clients = match std::fs::read_to_string(&self.path) {
             Ok(text) => {
@@ -412,6 +460,15 @@ impl ClientRegistry {
 
     /// Every client, fresh from the file when it changed.
     pub fn list(&self) -> Vec<OAuthClient> {
+        if self.shared.is_some() {
+            let cached = self
+                .cache
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .1
+                .clone();
+            return self.reload().unwrap_or(cached);
+        }
         let (cached_at, clients) = {
             let cache = self.cache.read().unwrap_or_else(|p| p.into_inner());
             (cache.0, cache.1.clone())
@@ -426,7 +483,20 @@ impl ClientRegistry {
         self.list().into_iter().find(|c| c.client_id == client_id)
     }
 
-    fn save(&self, clients: Vec<OAuthClient>) -> Result<(), ClientsError> {
+    /// Stores the list; `Ok(false)` when another instance changed the shared one meanwhile.
+    fn save(&self, clients: Vec<OAuthClient>) -> Result<bool, ClientsError> {
+        if let Some(shared) = &self.shared {
+            let file = ClientFile { clients };
+            let saved = shared
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .save(&file)
+                .map_err(|e| self.shared_error(e))?;
+            if saved {
+                self.cache.write().unwrap_or_else(|p| p.into_inner()).1 = file.clients;
+            }
+            return Ok(saved);
+        }
         if let Some(parent) = self.path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| self.io(e))?;
         }
@@ -442,39 +512,56 @@ impl ClientRegistry {
         write_private(&temporary, text.as_bytes()).map_err(|e| self.io(e))?;
         std::fs::rename(&temporary, &self.path).map_err(|e| self.io(e))?;
         self.reload()?;
-        Ok(())
+        Ok(true)
+    }
+
+    /// Applies `change` to a fresh list and stores it; with a shared list a change that lost a
+    /// race with another instance is redone on the newer list.
+    fn change(
+        &self,
+        mut change: impl FnMut(&mut Vec<OAuthClient>) -> Result<(), ClientsError>,
+    ) -> Result<(), ClientsError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        for _ in 0..8 {
+            let mut clients = self.reload()?;
+            change(&mut clients)?;
+            if self.save(clients)? {
+                return Ok(());
+            }
+        }
+        Err(self.shared_error("the client list kept changing; try again".into()))
     }
 
     pub fn add(&self, client: OAuthClient) -> Result<(), ClientsError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut clients = self.reload()?;
-        if clients.iter().any(|c| c.client_id == client.client_id) {
-            return Err(ClientsError::Exists(client.client_id));
-        }
-        clients.push(client);
-        self.save(clients)
+        self.change(|clients| {
+            if clients.iter().any(|c| c.client_id == client.client_id) {
+                return Err(ClientsError::Exists(client.client_id.clone()));
+            }
+            clients.push(client.clone());
+            Ok(())
+        })
     }
 
     /// Replaces a client (same id).
     pub fn update(&self, client: OAuthClient) -> Result<(), ClientsError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut clients = self.reload()?;
-        let Some(slot) = clients.iter_mut().find(|c| c.client_id == client.client_id) else {
-            return Err(ClientsError::Unknown(client.client_id));
-        };
-        *slot = client;
-        self.save(clients)
+        self.change(|clients| {
+            let Some(slot) = clients.iter_mut().find(|c| c.client_id == client.client_id) else {
+                return Err(ClientsError::Unknown(client.client_id.clone()));
+            };
+            *slot = client.clone();
+            Ok(())
+        })
     }
 
     pub fn remove(&self, client_id: &str) -> Result<(), ClientsError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut clients = self.reload()?;
-        let before = clients.len();
-        clients.retain(|c| c.client_id != client_id);
-        if clients.len() == before {
-            return Err(ClientsError::Unknown(client_id.to_owned()));
-        }
-        self.save(clients)
+        self.change(|clients| {
+            let before = clients.len();
+            clients.retain(|c| c.client_id != client_id);
+            if clients.len() == before {
+                return Err(ClientsError::Unknown(client_id.to_owned()));
+            }
+            Ok(())
+        })
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`maskinporten`]: the embedded Maskinporten (JWT-bearer grants, auth.md §2).
 //! - [`idporten`]: the embedded ID-porten (authorization code + PKCE, auth.md §1).
 //! - [`exchange`]: Altinn token exchange of ID-porten and Maskinporten tokens (auth.md §4).
+//! - [`shared`]: what several instances on one database share (entries and documents).
 //! - [`testtools`]: the Altinn test-token generator, same endpoints, parameters and payloads
 //!   (auth.md §5), behind Basic authentication.
 //!
@@ -19,6 +20,7 @@ pub mod clients;
 pub mod exchange;
 pub mod idporten;
 pub mod maskinporten;
+pub mod shared;
 pub mod signing;
 pub mod testtools;
 

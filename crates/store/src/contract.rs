@@ -224,6 +224,49 @@ pub trait SharedState: Send + Sync {
     /// Remembers `key` until `until` (Unix seconds); false when it is remembered already and
     /// not expired at `now`. Of concurrent first uses on any instance exactly one gets true.
     async fn first_use(&self, key: &str, until: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// The live entry `(kind, key)` with its version (entries expire at `expires_at`).
+    async fn get_entry(
+        &self,
+        kind: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<(String, i64)>, StoreError>;
+
+    /// Writes the entry, replacing whatever was there.
+    async fn put_entry(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Writes the entry only if there is no live one; false when there is.
+    async fn insert_entry(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &str,
+        (expires_at, now): (i64, i64),
+    ) -> Result<bool, StoreError>;
+
+    /// Replaces the entry if it still has `version`; false when it changed or went away.
+    async fn replace_entry(
+        &self,
+        kind: &str,
+        key: &str,
+        value: &str,
+        (expires_at, version): (i64, i64),
+    ) -> Result<bool, StoreError>;
+
+    /// Removes the entry and returns it if it was live: of concurrent takes one gets it.
+    async fn take_entry(
+        &self,
+        kind: &str,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
 }
 
 /// The whole storage contract a backend implements: dialogs and the registry today, the

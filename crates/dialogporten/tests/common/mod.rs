@@ -31,13 +31,7 @@ pub struct TestServer {
 /// With `DP_TEST_STORE=postgres` (the second pass of the README's test command) every test
 /// server runs on a fresh schema of `DP_TEST_DATABASE_URL`; otherwise on SQLite.
 pub async fn test_database() -> Option<String> {
-    if std::env::var("DP_TEST_STORE").as_deref() != Ok("postgres") {
-        return None;
-    }
-    let url = dp_store::postgres::scratch::database_url()
-        .await
-        .expect("DP_TEST_STORE=postgres, but no PostgreSQL answers at DP_TEST_DATABASE_URL");
-    Some(dp_store::postgres::scratch::schema(&url).await.unwrap())
+    dp_store::postgres::scratch::for_test_server().await
 }
 
 impl TestServer {
@@ -85,6 +79,49 @@ impl TestServer {
             args.extend(["--database-url".to_owned(), url.clone()]);
         }
         args
+    }
+
+    /// A configuration file (`--config`) that points a command at this server's store: its data
+    /// directory and, on PostgreSQL, its database.
+    pub fn config_file(&self) -> String {
+        let path = self.data_dir().join("test-config.toml");
+        let mut text = format!("data_dir = {:?}\n", self.data_dir().display().to_string());
+        if let Some(url) = &self.database_url {
+            text.push_str(&format!("database_url = {url:?}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    /// An embedded issuer's signing key as this server loaded it (`maskinporten`, `idporten`,
+    /// `altinn`): from the data directory, or the database.
+    pub async fn embedded_key(&self, provider: &str) -> dp_idp::SigningKey {
+        let name = format!("{provider}-signing-key.p8");
+        match &self.database_url {
+            Some(_) => {
+                let store = self.store().await;
+                let der = store
+                    .shared_state()
+                    .unwrap()
+                    .load_secret(&name)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                dp_idp::SigningKey::from_pkcs8(&der).unwrap()
+            }
+            None => dp_idp::SigningKey::load_or_create(&self.data_dir().join("keys").join(name))
+                .unwrap(),
+        }
+    }
+
+    /// The OAuth client list this server reads (the data directory's, or the database's).
+    pub fn clients(&self) -> dp_idp::ClientRegistry {
+        let config = Config {
+            data_dir: self.data_dir().to_owned(),
+            database_url: self.database_url.clone(),
+            ..Config::default()
+        };
+        dialogporten::shared_entries::client_registry(&config).unwrap()
     }
 
     /// The store this server runs on, opened a second time (for what the API cannot show).

@@ -21,6 +21,8 @@ pub struct IdpServer {
     pub issuer: String,
     pub idporten: Arc<IdportenIssuer>,
     data_dir: PathBuf,
+    /// Where its store is (data directory, database URL), for the client list.
+    config: Config,
     _keep: Option<Arc<tempfile::TempDir>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -45,6 +47,18 @@ fn persons(registry: &dp_authz::Registry) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The test database of a data directory's servers on PostgreSQL (the suite's second pass):
+/// made on the first start, remembered in the directory, so a restart finds its state.
+async fn database_of(data_dir: &Path) -> Option<String> {
+    let remembered = data_dir.join("test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&remembered) {
+        return Some(url);
+    }
+    let url = dp_store::postgres::scratch::for_test_server().await?;
+    std::fs::write(&remembered, &url).unwrap();
+    Some(url)
+}
+
 impl IdpServer {
     /// A local-mode server on a fresh data directory.
     pub async fn start() -> Self {
@@ -61,6 +75,7 @@ impl IdpServer {
             listen: address,
             public_url: format!("http://{address}"),
             data_dir: data_dir.to_owned(),
+            database_url: database_of(data_dir).await,
             ..Config::default()
         };
         let server = dialogporten::build(&config).await.unwrap();
@@ -71,7 +86,13 @@ impl IdpServer {
         idporten.persist_in(data_dir).unwrap();
         let router = server.router;
         let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let config = Config {
+            database_url: config.database_url.clone(),
+            data_dir: data_dir.to_owned(),
+            ..Config::default()
+        };
         Self {
+            config,
             url: format!("http://{address}"),
             issuer: format!("http://{address}/idporten"),
             idporten,
@@ -89,11 +110,53 @@ impl IdpServer {
         self._keep.clone()
     }
 
+    /// The OAuth client list this server reads (the data directory's, or the database's).
+    pub fn clients(&self) -> ClientRegistry {
+        dialogporten::shared_entries::client_registry(&self.config).unwrap()
+    }
+
+    /// One of ID-porten's stored documents (`idporten-consents.json`, …): the data
+    /// directory's file, or the database's copy.
+    pub async fn read_document(&self, name: &str) -> Value {
+        let text = match self.shared_entries() {
+            Some(entries) => {
+                entries
+                    .get("document", name, dp_auth::unix_now())
+                    .unwrap()
+                    .unwrap()
+                    .0
+            }
+            None => std::fs::read_to_string(self.data_dir.join(name)).unwrap(),
+        };
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Replaces a stored document behind the server's back (to let time pass, say).
+    pub async fn write_document(&self, name: &str, value: &Value) {
+        match self.shared_entries() {
+            Some(entries) => {
+                let (_, version) = entries
+                    .get("document", name, dp_auth::unix_now())
+                    .unwrap()
+                    .unwrap();
+                let text = value.to_string();
+                assert!(
+                    entries
+                        .replace("document", name, &text, (i64::MAX, version))
+                        .unwrap()
+                );
+            }
+            None => std::fs::write(self.data_dir.join(name), value.to_string()).unwrap(),
+        }
+    }
+
+    fn shared_entries(&self) -> Option<Arc<dyn dp_idp::shared::SharedEntries>> {
+        let postgres = self.config.postgres()?;
+        Some(dialogporten::shared_entries::DatabaseEntries::start(&postgres).unwrap())
+    }
+
     pub fn register(&self, client: OAuthClient) {
-        ClientRegistry::open(&self.data_dir)
-            .unwrap()
-            .add(client)
-            .unwrap();
+        self.clients().add(client).unwrap();
     }
 }
 

@@ -300,8 +300,7 @@ async fn refresh_fails_once_the_consent_has_expired() {
     assert_eq!(status, 200);
 
     // 90 days pass for the consent: its expiry moves to the past in the stored file.
-    let path = server.data_dir().join("idporten-consents.json");
-    let mut stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut stored = server.read_document("idporten-consents.json").await;
     let consent = &mut stored["consents"][0];
     assert_eq!(consent["scope"], json!("digdir:dialogporten"));
     assert_eq!(
@@ -309,7 +308,9 @@ async fn refresh_fails_once_the_consent_has_expired() {
         90 * 24 * 3600
     );
     consent["expires_at"] = json!(dp_auth::unix_now() - 1);
-    std::fs::write(&path, stored.to_string()).unwrap();
+    server
+        .write_document("idporten-consents.json", &stored)
+        .await;
 
     let (status, body) = refresh(&server, rotated["refresh_token"].as_str().unwrap()).await;
     assert_eq!(

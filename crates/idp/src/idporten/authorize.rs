@@ -190,7 +190,7 @@ impl IdportenIssuer {
             return page("The request has no client_id.");
         };
         let request_uri = params.field("request_uri").unwrap_or_default();
-        let Some(pushed) = self.state.pushed().remove(request_uri) else {
+        let Some(pushed) = self.state.pushed.remove(request_uri) else {
             return page("The request_uri is unknown, was used before or has expired.");
         };
         if pushed.expires_at <= now {
@@ -400,7 +400,7 @@ impl IdportenIssuer {
         let known_browser = cookie(headers, BROWSER_COOKIE);
         let browser = known_browser.clone().unwrap_or_else(random_token);
         let rid = random_token();
-        self.state.pending().insert(
+        self.state.pending.insert(
             rid.clone(),
             Pending {
                 client_id: client.client_id.clone(),
@@ -457,7 +457,7 @@ impl IdportenIssuer {
 
     /// The request `rid` if it exists and belongs to this browser.
     pub(super) fn bound_request(&self, rid: Option<&str>, headers: &HeaderMap) -> Option<Pending> {
-        let pending = self.state.pending().get(rid?).cloned()?;
+        let pending = self.state.pending.get(rid?)?;
         let browser = cookie(headers, BROWSER_COOKIE)?;
         let same: bool = browser.as_bytes().ct_eq(pending.browser.as_bytes()).into();
         (same && pending.expires_at > now()).then_some(pending)
@@ -471,12 +471,12 @@ impl IdportenIssuer {
         headers: &HeaderMap,
         now: i64,
     ) -> Option<(String, Session)> {
-        let sessions = self.state.sessions();
         let found = |sid: &str| {
-            sessions
+            self.state
+                .sessions
                 .get(sid)
                 .filter(|s| s.expires_at > now && s.acr >= pending.acr)
-                .map(|s| (sid.to_owned(), s.clone()))
+                .map(|s| (sid.to_owned(), s))
         };
         if let Some(sid) = &pending.login_sid {
             return found(sid);
@@ -508,7 +508,7 @@ impl IdportenIssuer {
     /// to the client with a code.
     pub(super) fn proceed(&self, rid: &str, headers: &HeaderMap) -> Response {
         let now = now();
-        let Some(pending) = self.state.pending().get(rid).cloned() else {
+        let Some(pending) = self.state.pending.get(rid) else {
             return pages::error_page(
                 Locale::Nb,
                 StatusCode::BAD_REQUEST,
@@ -516,7 +516,7 @@ impl IdportenIssuer {
             );
         };
         let fail = |error: &str, description: &str| {
-            self.state.pending().remove(rid);
+            self.state.pending.remove(rid);
             self.error_redirect(
                 &pending.redirect_uri,
                 pending.state.as_deref(),
@@ -536,9 +536,9 @@ impl IdportenIssuer {
             }
             return redirect(&with_query(&self.url(CONSENT_PATH), &[("rid", rid)]));
         }
-        self.state.pending().remove(rid);
+        self.state.pending.remove(rid);
         let code = random_token();
-        self.state.codes().insert(
+        self.state.codes.insert(
             sha256_hex(&code),
             Code {
                 grant: Grant {
@@ -557,6 +557,7 @@ impl IdportenIssuer {
                 code_challenge: pending.code_challenge,
                 expires_at: now + CODE_SECONDS,
                 used: false,
+                reused: false,
                 family: None,
                 access: None,
             },

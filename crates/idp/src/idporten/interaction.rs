@@ -75,7 +75,7 @@ pub(super) async fn login_submit(
         Err(response) => return *response,
     };
     if params.field("action") == Some("cancel") {
-        me.state.pending().remove(&rid);
+        me.state.pending.remove(&rid);
         return me.error_redirect(
             &pending.redirect_uri,
             pending.state.as_deref(),
@@ -106,7 +106,7 @@ pub(super) async fn login_submit(
     };
     let now = now();
     let sid = random_token();
-    me.state.sessions().insert(
+    me.state.sessions.insert(
         sid.clone(),
         Session {
             pid: pid.as_str().to_owned(),
@@ -116,9 +116,9 @@ pub(super) async fn login_submit(
             expires_at: now + SESSION_SECONDS,
         },
     );
-    if let Some(request) = me.state.pending().get_mut(&rid) {
-        request.login_sid = Some(sid.clone());
-    }
+    me.state
+        .pending
+        .update(&rid, |request| request.login_sid = Some(sid.clone()));
     tracing::info!(client_id = %pending.client_id, acr = acr.as_str(), "ID-porten: login");
     let mut response = me.proceed(&rid, &headers);
     set_cookie(&mut response, &me.cookie(SSO_COOKIE, &sid));
@@ -160,7 +160,7 @@ pub(super) async fn consent_submit(
         return me.proceed(&rid, &headers);
     };
     if params.field("action") != Some("accept") {
-        me.state.pending().remove(&rid);
+        me.state.pending.remove(&rid);
         return me.error_redirect(
             &pending.redirect_uri,
             pending.state.as_deref(),
@@ -183,9 +183,9 @@ pub(super) async fn consent_submit(
             "The consent could not be stored.",
         );
     }
-    if let Some(request) = me.state.pending().get_mut(&rid) {
-        request.consented = true;
-    }
+    me.state
+        .pending
+        .update(&rid, |request| request.consented = true);
     tracing::info!(client_id = %pending.client_id, "ID-porten: consent given");
     me.proceed(&rid, &headers)
 }

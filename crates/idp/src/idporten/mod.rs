@@ -213,6 +213,15 @@ impl IdportenIssuer {
         self.state.persist_in(data_dir)
     }
 
+    /// Keeps requests, sessions, codes, consents and refresh-token families in `entries`
+    /// (the database several instances share) instead of this process and `data_dir`.
+    pub fn share(
+        &self,
+        entries: std::sync::Arc<dyn crate::shared::SharedEntries>,
+    ) -> Result<(), StateError> {
+        self.state.share(entries)
+    }
+
     /// Where the login page finds its persons: `(pid, name)` pairs, asked on every page view
     /// (for example the registry's persons). Entries with invalid numbers are left out.
     pub fn set_persons(&self, source: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static) {

@@ -76,7 +76,7 @@ impl IdportenIssuer {
             return Err(OAuthError::new(error, description));
         }
         let request_uri = format!("{REQUEST_URI_PREFIX}{}", random_token());
-        self.state.pushed().insert(
+        self.state.pushed.insert(
             request_uri.clone(),
             Pushed {
                 client_id: client_id.clone(),

@@ -163,7 +163,7 @@ impl IdportenIssuer {
             }
         };
         {
-            let mut sessions = self.state.sessions();
+            let sessions = &self.state.sessions;
             if let Some(sid) = cookie(headers, SSO_COOKIE) {
                 sessions.remove(&sid);
             }

@@ -14,9 +14,8 @@
 //!   `jti`s until those tokens expire, and [`State`] answers the API's verifier about them
 //!   ([`dp_auth::revocation`]).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use serde::de::DeserializeOwned;
@@ -24,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Acr, Locale, random_token};
 use crate::clients::sha256_hex;
+use crate::shared::{Expiring, SharedDocument, SharedEntries, Table};
 
 pub const CONSENTS_FILE: &str = "idporten-consents.json";
 pub const REFRESH_TOKENS_FILE: &str = "idporten-refresh-tokens.json";
@@ -58,7 +58,7 @@ pub(crate) struct Grant {
 }
 
 /// An authorization request between `authorize` and the redirect back to the client.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pending {
     pub client_id: String,
     pub client_name: String,
@@ -86,7 +86,7 @@ pub(crate) struct Pending {
 }
 
 /// A browser's login (ID-porten's SSO session), keyed by its `sid`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub pid: String,
     pub acr: Acr,
@@ -103,7 +103,7 @@ pub(crate) struct Issued {
 }
 
 /// A pushed authorization request (RFC 9126), keyed by its `request_uri`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Pushed {
     pub client_id: String,
     pub params: Vec<(String, String)>,
@@ -115,7 +115,7 @@ pub(crate) struct Pushed {
 const REVOKED_MARGIN: i64 = 60;
 
 /// An issued authorization code, keyed by its SHA-256.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Code {
     pub grant: Grant,
     pub redirect_uri: String,
@@ -126,6 +126,34 @@ pub(crate) struct Code {
     pub family: Option<String>,
     /// The access token issued by redeeming it.
     pub access: Option<Issued>,
+    /// Presented again while its first redemption was still issuing (possibly on another
+    /// instance): what that redemption issues is revoked as soon as it is recorded.
+    #[serde(default)]
+    pub reused: bool,
+}
+
+impl Expiring for Pending {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+impl Expiring for Session {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+impl Expiring for Pushed {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
+}
+
+impl Expiring for Code {
+    fn expires_at(&self) -> i64 {
+        self.expires_at
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -212,6 +240,8 @@ pub(crate) enum RefreshError {
 struct Stored<T> {
     path: Option<PathBuf>,
     modified: Option<(SystemTime, u64)>,
+    /// In the database instead of a file (several instances).
+    shared: Option<SharedDocument>,
     value: T,
 }
 
@@ -220,8 +250,32 @@ impl<T: Default + Serialize + DeserializeOwned> Stored<T> {
         Self {
             path: None,
             modified: None,
+            shared: None,
             value: T::default(),
         }
+    }
+
+    /// Keeps the document in the database from now on: what is stored there, else what memory
+    /// holds.
+    fn share(&mut self, mut document: SharedDocument) -> Result<(), StateError> {
+        let invalid = |message: String| StateError::Invalid {
+            path: document.name.to_owned(),
+            message,
+        };
+        match document.changed::<T>() {
+            Ok(Some(value)) => self.value = value,
+            Ok(None) => {
+                if !document.save(&self.value).map_err(invalid)? {
+                    // Another instance stored it first: use that one.
+                    if let Some(value) = document.changed::<T>().map_err(invalid)? {
+                        self.value = value;
+                    }
+                }
+            }
+            Err(message) => return Err(invalid(message)),
+        }
+        self.shared = Some(document);
+        Ok(())
     }
 
     fn io(path: &Path, source: std::io::Error) -> StateError {
@@ -266,8 +320,16 @@ impl<T: Default + Serialize + DeserializeOwned> Stored<T> {
         }
     }
 
-    /// The value, re-read first when the file changed.
+    /// The value, re-read first when the file (or the shared document) changed.
     fn fresh(&mut self) -> &mut T {
+        if let Some(shared) = &mut self.shared {
+            match shared.changed() {
+                Ok(Some(value)) => self.value = value,
+                Ok(None) => {}
+                Err(error) => tracing::warn!("keeping the ID-porten state in memory: {error}"),
+            }
+            return &mut self.value;
+        }
         if let Some(path) = &self.path {
             let modified = Self::modified(path);
             if modified != self.modified {
@@ -284,6 +346,19 @@ impl<T: Default + Serialize + DeserializeOwned> Stored<T> {
     }
 
     fn save(&mut self) -> Result<(), StateError> {
+        if let Some(shared) = &mut self.shared {
+            let name = shared.name;
+            let invalid = |message: String| StateError::Invalid {
+                path: name.to_owned(),
+                message,
+            };
+            return match shared.save(&self.value).map_err(invalid)? {
+                true => Ok(()),
+                false => Err(invalid(
+                    "changed by another instance at the same time; try again".into(),
+                )),
+            };
+        }
         let Some(path) = self.path.clone() else {
             return Ok(());
         };
@@ -324,11 +399,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 pub(crate) struct State {
-    pub pending: Mutex<HashMap<String, Pending>>,
-    pub sessions: Mutex<HashMap<String, Session>>,
-    pub codes: Mutex<HashMap<String, Code>>,
-    pub pushed: Mutex<HashMap<String, Pushed>>,
-    jtis: Mutex<HashMap<String, i64>>,
+    pub pending: Table<Pending>,
+    pub sessions: Table<Session>,
+    pub codes: Table<Code>,
+    pub pushed: Table<Pushed>,
+    jtis: Table<i64>,
     consents: Mutex<Stored<ConsentFile>>,
     families: Mutex<Stored<FamilyFile>>,
 }
@@ -336,11 +411,11 @@ pub(crate) struct State {
 impl State {
     pub fn new() -> Self {
         Self {
-            pending: Mutex::default(),
-            sessions: Mutex::default(),
-            codes: Mutex::default(),
-            pushed: Mutex::default(),
-            jtis: Mutex::default(),
+            pending: Table::new("idporten.pending"),
+            sessions: Table::new("idporten.session"),
+            codes: Table::new("idporten.code"),
+            pushed: Table::new("idporten.pushed"),
+            jtis: Table::new("idporten.jti"),
             consents: Mutex::new(Stored::memory()),
             families: Mutex::new(Stored::memory()),
         }
@@ -351,42 +426,31 @@ impl State {
         lock(&self.families).attach(data_dir.join(REFRESH_TOKENS_FILE))
     }
 
-    pub fn pending(&self) -> MutexGuard<'_, HashMap<String, Pending>> {
-        lock(&self.pending)
-    }
-
-    pub fn sessions(&self) -> MutexGuard<'_, HashMap<String, Session>> {
-        lock(&self.sessions)
-    }
-
-    pub fn codes(&self) -> MutexGuard<'_, HashMap<String, Code>> {
-        lock(&self.codes)
-    }
-
-    pub fn pushed(&self) -> MutexGuard<'_, HashMap<String, Pushed>> {
-        lock(&self.pushed)
+    /// Keeps everything in `entries` (the database several instances share) instead of this
+    /// process and the data directory's files.
+    pub fn share(&self, entries: Arc<dyn SharedEntries>) -> Result<(), StateError> {
+        self.pending.share(entries.clone());
+        self.sessions.share(entries.clone());
+        self.codes.share(entries.clone());
+        self.pushed.share(entries.clone());
+        self.jtis.share(entries.clone());
+        lock(&self.consents).share(SharedDocument::new(entries.clone(), CONSENTS_FILE))?;
+        lock(&self.families).share(SharedDocument::new(entries, REFRESH_TOKENS_FILE))
     }
 
     /// Forgets expired requests, sessions, codes and `jti`s.
     pub fn prune(&self, now: i64) {
-        self.pending().retain(|_, p| p.expires_at > now);
-        self.pushed().retain(|_, p| p.expires_at > now);
-        self.sessions().retain(|_, s| s.expires_at > now);
-        self.codes().retain(|_, c| c.expires_at > now);
-        lock(&self.jtis).retain(|_, exp| *exp > now);
+        self.pending.prune(now);
+        self.pushed.prune(now);
+        self.sessions.prune(now);
+        self.codes.prune(now);
+        self.jtis.prune(now);
     }
 
     /// Records a client-assertion `jti` until `exp`; false when it was seen before.
     pub fn use_jti(&self, key: String, exp: i64, now: i64) -> bool {
-        let mut jtis = lock(&self.jtis);
-        jtis.retain(|_, e| *e > now);
-        match jtis.entry(key) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(exp);
-                true
-            }
-        }
+        self.jtis.prune(now);
+        self.jtis.insert_new(key, exp, now)
     }
 
     pub fn consent_valid(&self, pid: &str, client_id: &str, scope: &str, now: i64) -> bool {

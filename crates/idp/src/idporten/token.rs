@@ -21,7 +21,7 @@ use subtle::ConstantTimeEq;
 
 use super::client_auth::Authenticated;
 use super::params::{OAuthError, Params, is_form, no_store};
-use super::state::{Grant, Issued, RefreshError};
+use super::state::{Code, Grant, Issued, RefreshError};
 use super::{
     ACCESS_TOKEN_SECONDS, ID_TOKEN_SECONDS, IdportenIssuer, REFRESH_SECONDS, SCOPE_OPENID, now,
     random_token, requires_consent,
@@ -77,6 +77,18 @@ fn server_error(error: impl std::fmt::Display) -> OAuthError {
     OAuthError::new("server_error", "The tokens could not be issued")
 }
 
+/// What redeeming an authorization code found.
+enum Claim {
+    Unknown,
+    Expired,
+    /// Used before: what that redemption issued, to revoke.
+    Reused {
+        family: Option<String>,
+        access: Option<Issued>,
+    },
+    Claimed(Code),
+}
+
 impl IdportenIssuer {
     fn token_request(&self, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
         if !is_form(headers) {
@@ -118,35 +130,28 @@ impl IdportenIssuer {
         let code = required("code")?;
         let redirect_uri = required("redirect_uri")?;
         let verifier = required("code_verifier")?;
-        let mut codes = self.state.codes();
-        let Some(entry) = codes.get_mut(&sha256_hex(code)) else {
-            return Err(OAuthError::grant(
-                "The authorization code is invalid or has expired",
-            ));
+        let hash = sha256_hex(code);
+        let entry = match self.claim_code(&hash, now) {
+            Claim::Claimed(entry) => entry,
+            Claim::Unknown => {
+                return Err(OAuthError::grant(
+                    "The authorization code is invalid or has expired",
+                ));
+            }
+            Claim::Expired => return Err(OAuthError::grant("The authorization code has expired")),
+            Claim::Reused { family, access } => {
+                // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for: the
+                // refresh tokens and the access tokens issued from it.
+                self.revoke_redeemed(family, access, now);
+                tracing::warn!(
+                    client_id = %auth.client.client_id,
+                    "ID-porten: an authorization code was presented again; its tokens are revoked"
+                );
+                return Err(OAuthError::grant(
+                    "The authorization code has already been used",
+                ));
+            }
         };
-        if entry.used {
-            // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for: the refresh
-            // tokens and the access tokens issued from it.
-            if let Some(family) = &entry.family {
-                self.state.revoke_family(family, now);
-            }
-            if let Some(access) = entry.access.clone()
-                && let Err(error) = self.state.revoke_access(access, now)
-            {
-                tracing::error!("ID-porten: storing a revoked access token: {error}");
-            }
-            tracing::warn!(
-                client_id = %auth.client.client_id,
-                "ID-porten: an authorization code was presented again; its tokens are revoked"
-            );
-            return Err(OAuthError::grant(
-                "The authorization code has already been used",
-            ));
-        }
-        if entry.expires_at <= now {
-            return Err(OAuthError::grant("The authorization code has expired"));
-        }
-        entry.used = true;
         if entry.grant.client_id != auth.client.client_id {
             return Err(OAuthError::grant(
                 "The authorization code was issued to another client",
@@ -171,29 +176,73 @@ impl IdportenIssuer {
                 "PKCE verification failed: code_verifier does not match code_challenge",
             ));
         }
-        let grant = entry.grant.clone();
+        let grant = entry.grant;
         // Refresh tokens go to confidential clients only (auth.md §1.3 step 6).
-        let refresh = if auth.method == "none" {
-            None
+        let (family, refresh) = if auth.method == "none" {
+            (None, None)
         } else {
             let (family, token) = self
                 .state
                 .start_family(grant.clone(), now, REFRESH_SECONDS)
                 .map_err(server_error)?;
-            entry.family = Some(family);
-            Some(token)
+            (Some(family), Some(token))
         };
-        // The code stays locked until its access token is recorded, so a second redemption
-        // racing this one revokes it too.
         let (answer, issued) = self.tokens(&grant, &grant.scopes, auth, refresh, now)?;
-        entry.access = Some(issued.clone());
-        if let Some(family) = entry.family.clone() {
+        if let Some(family) = &family {
             self.state
-                .record_access(&family, issued, now)
+                .record_access(family, issued.clone(), now)
                 .map_err(server_error)?;
         }
-        drop(codes);
+        // What this redemption issued goes on the code, so a second redemption revokes it; one
+        // that came while this one was issuing (on any instance) marked the code, and then it
+        // is revoked here.
+        let reused = self
+            .state
+            .codes
+            .update(&hash, |e| {
+                e.family = family.clone();
+                e.access = Some(issued.clone());
+                e.reused
+            })
+            .unwrap_or(false);
+        if reused {
+            self.revoke_redeemed(family, Some(issued), now);
+        }
         Ok(answer)
+    }
+
+    /// Marks the code used and returns it, once: of concurrent redemptions (on any instance)
+    /// one claims it, the others find it used.
+    fn claim_code(&self, hash: &str, now: i64) -> Claim {
+        self.state
+            .codes
+            .update(hash, |entry| {
+                if entry.used {
+                    entry.reused = true;
+                    Claim::Reused {
+                        family: entry.family.clone(),
+                        access: entry.access.clone(),
+                    }
+                } else if entry.expires_at <= now {
+                    Claim::Expired
+                } else {
+                    entry.used = true;
+                    Claim::Claimed(entry.clone())
+                }
+            })
+            .unwrap_or(Claim::Unknown)
+    }
+
+    /// Revokes the refresh-token family and the access token a code was exchanged for.
+    fn revoke_redeemed(&self, family: Option<String>, access: Option<Issued>, now: i64) {
+        if let Some(family) = &family {
+            self.state.revoke_family(family, now);
+        }
+        if let Some(access) = access
+            && let Err(error) = self.state.revoke_access(access, now)
+        {
+            tracing::error!("ID-porten: storing a revoked access token: {error}");
+        }
     }
 
     fn refresh_grant(

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_shared_state",
         include_str!("../../migrations/postgres/0002_shared_state.sql"),
     ),
+    (
+        "0003_shared_entries",
+        include_str!("../../migrations/postgres/0003_shared_entries.sql"),
+    ),
 ];
 
 /// The key of the advisory lock migrations run under (any constant shared by all instances).
@@ -387,6 +391,18 @@ pub mod scratch {
             );
         }
         reachable.then_some(url)
+    }
+
+    /// With `DP_TEST_STORE=postgres` (the second pass of `./run-tests`), a fresh schema for a
+    /// test server; otherwise `None` (the test runs on SQLite).
+    pub async fn for_test_server() -> Option<String> {
+        if std::env::var("DP_TEST_STORE").as_deref() != Ok("postgres") {
+            return None;
+        }
+        let url = database_url()
+            .await
+            .expect("DP_TEST_STORE=postgres, but no PostgreSQL answers at DP_TEST_DATABASE_URL");
+        Some(schema(&url).await.expect("a scratch schema"))
     }
 
     async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
