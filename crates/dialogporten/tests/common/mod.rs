@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
-    data_dir: tempfile::TempDir,
+    data_dir: Arc<tempfile::TempDir>,
     /// The PostgreSQL database (a fresh schema) when the suite runs on PostgreSQL.
     pub database_url: Option<String>,
 }
@@ -64,8 +64,18 @@ impl TestServer {
         Self {
             url: format!("http://{address}"),
             client: reqwest::Client::new(),
-            data_dir,
+            data_dir: Arc::new(data_dir),
             database_url,
+        }
+    }
+
+    /// The same service reached at `url` (a load balancer in front of `instance` and others).
+    pub fn behind(url: &str, instance: &TestServer) -> Self {
+        Self {
+            url: url.to_owned(),
+            client: reqwest::Client::new(),
+            data_dir: instance.data_dir.clone(),
+            database_url: instance.database_url.clone(),
         }
     }
 

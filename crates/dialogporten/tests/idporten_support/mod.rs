@@ -268,13 +268,18 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(server: &IdpServer) -> Self {
+        Self::at(&server.url)
+    }
+
+    /// A browser of the server (or load balancer) at `url`.
+    pub fn at(url: &str) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            server: server.url.clone(),
+            server: url.to_owned(),
         }
     }
 

@@ -86,7 +86,7 @@ enum Claim {
         family: Option<String>,
         access: Option<Issued>,
     },
-    Claimed(Code),
+    Claimed(Box<Code>),
 }
 
 impl IdportenIssuer {
@@ -132,7 +132,7 @@ impl IdportenIssuer {
         let verifier = required("code_verifier")?;
         let hash = sha256_hex(code);
         let entry = match self.claim_code(&hash, now) {
-            Claim::Claimed(entry) => entry,
+            Claim::Claimed(entry) => *entry,
             Claim::Unknown => {
                 return Err(OAuthError::grant(
                     "The authorization code is invalid or has expired",
@@ -227,7 +227,7 @@ impl IdportenIssuer {
                     Claim::Expired
                 } else {
                     entry.used = true;
-                    Claim::Claimed(entry.clone())
+                    Claim::Claimed(Box::new(entry.clone()))
                 }
             })
             .unwrap_or(Claim::Unknown)
