@@ -40,6 +40,7 @@ conformance! {
     registry_round_trip_and_revision,
     search_filters,
     resources_in_use,
+    large_batches_are_stored_like_single_inserts,
 }
 
 /// Secrets are created first-writer-wins and replaced whole; single-use markers let exactly

@@ -34,4 +34,5 @@ conformance! {
     registry_round_trip_and_revision,
     search_filters,
     resources_in_use,
+    large_batches_are_stored_like_single_inserts,
 }

@@ -16,7 +16,7 @@ use crate::contract::{StoredDialog, WriteError};
 
 /// `isContentSeen` as a column: seen since the last content update and not marked as
 /// unopened (api.md §4.7).
-fn content_seen(dialog: &Dialog) -> bool {
+pub(super) fn content_seen(dialog: &Dialog) -> bool {
     let marked = dialog
         .end_user_context
         .system_labels
@@ -61,21 +61,7 @@ pub(super) fn text_search_config(language: Option<&str>) -> &'static str {
 /// which the real service runs with `simple`, still finds a word that a stemmer would change
 /// ("meldingen" in a bokmål title).
 fn search_vector(texts: &[SearchText<'_>], first: usize) -> (String, Vec<String>) {
-    let mut buckets: BTreeMap<(&'static str, char), String> = BTreeMap::new();
-    for text in texts {
-        let weight = if text.title { 'B' } else { 'D' };
-        let config = text_search_config(text.language);
-        for config in [config, "simple"] {
-            let bucket = buckets.entry((config, weight)).or_default();
-            if !bucket.is_empty() {
-                bucket.push('\n');
-            }
-            bucket.push_str(text.text);
-            if config == "simple" {
-                break;
-            }
-        }
-    }
+    let buckets = search_buckets(texts);
     if buckets.is_empty() {
         return ("''::tsvector".into(), Vec::new());
     }
@@ -91,6 +77,27 @@ fn search_vector(texts: &[SearchText<'_>], first: usize) -> (String, Vec<String>
     (terms.join(" || "), values)
 }
 
+/// A dialog's texts by (configuration, weight), each joined by newlines (see
+/// [`search_vector`]); the bulk path stages them as rows.
+pub(super) fn search_buckets(texts: &[SearchText<'_>]) -> BTreeMap<(&'static str, char), String> {
+    let mut buckets: BTreeMap<(&'static str, char), String> = BTreeMap::new();
+    for text in texts {
+        let weight = if text.title { 'B' } else { 'D' };
+        let config = text_search_config(text.language);
+        for config in [config, "simple"] {
+            let bucket = buckets.entry((config, weight)).or_default();
+            if !bucket.is_empty() {
+                bucket.push('\n');
+            }
+            bucket.push_str(text.text);
+            if config == "simple" {
+                break;
+            }
+        }
+    }
+    buckets
+}
+
 fn refs(values: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
     values
         .iter()
@@ -99,18 +106,18 @@ fn refs(values: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 /// The id in a unique violation's detail: `Key (id)=(…) already exists.`
-fn violated_id(error: &tokio_postgres::Error) -> Option<Uuid> {
+pub(super) fn violated_id(error: &tokio_postgres::Error) -> Option<Uuid> {
     let detail = error.as_db_error()?.detail()?;
     let start = detail.find(")=(")? + 3;
     let end = detail[start..].find(')')? + start;
     Uuid::parse_str(&detail[start..end]).ok()
 }
 
-fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
+pub(super) fn is_unique_violation(error: &tokio_postgres::Error) -> bool {
     error.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
-const COLUMNS: &str = "id, version, org, service_resource, party, idempotent_key, status, \
+pub(super) const COLUMNS: &str = "id, version, org, service_resource, party, idempotent_key, status, \
     extended_status, external_reference, process, created_at, updated_at, content_updated_at, \
     due_at, visible_from, expires_at, deleted_at, is_api_only, is_content_seen, \
     end_user_context_revision, document";

@@ -16,6 +16,7 @@
 //! Layout: this module (pool, migrations, errors, the contract's glue), [`dialogs`] (rows, side
 //! tables, the free-text vector), [`search`] (search statements), [`registry`].
 
+mod bulk;
 mod dialogs;
 mod registry;
 mod search;
@@ -50,6 +51,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_shared_entries",
         include_str!("../../migrations/postgres/0003_shared_entries.sql"),
+    ),
+    (
+        "0004_bulk_search",
+        include_str!("../../migrations/postgres/0004_bulk_search.sql"),
     ),
 ];
 
@@ -245,6 +250,11 @@ impl DialogStore for PostgresStore {
     async fn insert_dialogs(&self, dialogs: Vec<Dialog>) -> Result<(), WriteError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(StoreError::from)?;
+        if bulk::applies(&dialogs) {
+            bulk::insert(&tx, &dialogs).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(());
+        }
         for dialog in &dialogs {
             dialogs::write(&tx, dialog, 1, false).await?;
         }

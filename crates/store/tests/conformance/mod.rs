@@ -684,3 +684,66 @@ pub async fn resources_in_use(store: &dyn Store) {
         vec![candidates[0].clone(), candidates[2].clone()]
     );
 }
+
+/// A large batch (a backend may load it by another path, PostgreSQL by `COPY`) is stored as
+/// single inserts are: read back equal, found by free text (title, search tag, transmission
+/// title), labels and child ids; a batch holding one taken id writes nothing.
+pub async fn large_batches_are_stored_like_single_inserts(store: &dyn Store) {
+    let mut batch = Vec::new();
+    for i in 0..120 {
+        let mut d = dialog("ttd", &format!("bulk dialog {i}"), i);
+        if i % 10 == 0 {
+            d.search_tags = vec!["sykepenger".into()];
+            d.service_owner_context.service_owner_labels = vec!["Case:1".into(), "case:1".into()];
+            d.end_user_context.set_primary(SystemLabel::Archive);
+            d.transmissions.push(transmission(Uuid::now_v7()));
+        }
+        batch.push(d);
+    }
+    store.insert_dialogs(batch.clone()).await.unwrap();
+    assert_eq!(store.dialog_count().await.unwrap(), 120);
+    for d in [&batch[0], &batch[77]] {
+        let stored = store.get_dialog(d.id).await.unwrap().unwrap();
+        assert_eq!((&stored.dialog, stored.version), (d, 1));
+    }
+    let tagged: std::collections::BTreeSet<Uuid> = batch.iter().step_by(10).map(|d| d.id).collect();
+    let found = |q: DialogQuery| async move {
+        store
+            .search_dialogs(q)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let mut q = query("ttd");
+    q.search = Some("sykepenger".into());
+    assert_eq!(found(q).await, tagged);
+    let mut q = query("ttd");
+    q.search = Some("77".into());
+    assert_eq!(found(q).await, [batch[77].id].into());
+    let mut q = query("ttd");
+    q.service_owner_labels = vec!["case:*".into()];
+    assert_eq!(found(q).await, tagged);
+    let mut q = query("ttd");
+    q.system_labels = vec![SystemLabel::Archive];
+    assert_eq!(found(q).await, tagged);
+    let child = batch[10].transmissions[0].id;
+    assert_eq!(
+        store.dialog_of_child(child).await.unwrap(),
+        Some(batch[10].id)
+    );
+
+    let mut again: Vec<Dialog> = (0..60).map(|i| dialog("ttd", "again", 200 + i)).collect();
+    again[30].transmissions.push(transmission(child));
+    match store.insert_dialogs(again.clone()).await {
+        Err(WriteError::DuplicateId { id, .. }) => assert_eq!(id, child),
+        other => panic!("expected a duplicate id, got {other:?}"),
+    }
+    assert_eq!(
+        store.dialog_count().await.unwrap(),
+        120,
+        "nothing half-written"
+    );
+    assert!(store.get_dialog(again[0].id).await.unwrap().is_none());
+}
