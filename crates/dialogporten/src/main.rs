@@ -102,7 +102,8 @@ enum Command {
         #[command(subcommand)]
         kind: TokenCommand,
     },
-    /// Manage the OAuth clients of the embedded Maskinporten and ID-porten (DIR/clients.json).
+    /// Manage the OAuth clients of the embedded Maskinporten and ID-porten (DIR/clients.json, or
+    /// the database with --database-url).
     ///
     /// A Maskinporten client (id, owning organisation, allowed scopes, public keys) asks for
     /// tokens with JWT grants at {public_url}/maskinporten/token; an ID-porten client logs
@@ -113,7 +114,8 @@ enum Command {
         #[command(subcommand)]
         command: ClientsCommand,
     },
-    /// Fill an empty data directory with generated data for benchmarks and demos.
+    /// Fill an empty store (the data directory's, or PostgreSQL with --database-url, loaded by
+    /// COPY) with generated data for benchmarks and demos.
     ///
     /// Writes a registry (service owners with three resources each, organisations, and persons
     /// who hold DAGL over many of them) and dialogs with content in nb/nn/en, transmissions,

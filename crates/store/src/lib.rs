@@ -44,3 +44,17 @@ impl From<rusqlite::Error> for StoreError {
         StoreError::Database(error.to_string())
     }
 }
+
+/// `isContentSeen` as a searchable column of both backends: seen since the last content update
+/// and not marked as unopened (api.md §4.7).
+pub(crate) fn content_seen(dialog: &dp_domain::dialog::Dialog) -> bool {
+    let marked = dialog
+        .end_user_context
+        .system_labels
+        .contains(&dp_domain::enums::SystemLabel::MarkedAsUnopened);
+    !marked
+        && dialog
+            .seen_log
+            .iter()
+            .any(|s| s.seen_at.unix_micros() >= dialog.content_updated_at.unix_micros())
+}

@@ -31,17 +31,7 @@ macro_rules! conformance {
     };
 }
 
-conformance! {
-    round_trip_and_compare_and_swap,
-    uniqueness,
-    search,
-    bulk_updates_are_all_or_nothing,
-    bulk_inserts_are_all_or_nothing,
-    registry_round_trip_and_revision,
-    search_filters,
-    resources_in_use,
-    large_batches_are_stored_like_single_inserts,
-}
+for_each_conformance_test!(conformance);
 
 /// Secrets are created first-writer-wins and replaced whole; single-use markers let exactly
 /// one of several concurrent first uses through, across connections (as across instances),

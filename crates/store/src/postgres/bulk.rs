@@ -13,7 +13,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 use uuid::Uuid;
 
-use super::dialogs::{COLUMNS, content_seen, search_buckets, violated_id};
+use super::dialogs::{COLUMNS, row_values, search_buckets, violated_id};
 use crate::StoreError;
 use crate::contract::WriteError;
 
@@ -67,39 +67,11 @@ async fn copy_rows(
     Ok(())
 }
 
-fn dialog_row(dialog: &Dialog) -> Result<Vec<Box<dyn ToSql + Sync + Send>>, StoreError> {
-    let document = serde_json::to_string(dialog)
-        .map_err(|e| StoreError::Corrupt(format!("unserializable dialog: {e}")))?;
-    Ok(vec![
-        Box::new(dialog.id),
-        Box::new(1_i64),
-        Box::new(dialog.org.clone()),
-        Box::new(dialog.service_resource.to_lowercase()),
-        Box::new(dialog.party.to_lowercase()),
-        Box::new(dialog.idempotent_key.clone()),
-        Box::new(dialog.status.as_str().to_owned()),
-        Box::new(dialog.extended_status.clone()),
-        Box::new(dialog.external_reference.clone()),
-        Box::new(dialog.process.clone()),
-        Box::new(dialog.created_at.unix_micros()),
-        Box::new(dialog.updated_at.unix_micros()),
-        Box::new(dialog.content_updated_at.unix_micros()),
-        Box::new(dialog.due_at.map(|t| t.unix_micros())),
-        Box::new(dialog.visible_from.map(|t| t.unix_micros())),
-        Box::new(dialog.expires_at.map(|t| t.unix_micros())),
-        Box::new(dialog.deleted_at.map(|t| t.unix_micros())),
-        Box::new(dialog.is_api_only),
-        Box::new(content_seen(dialog)),
-        Box::new(dialog.end_user_context.revision),
-        Box::new(document),
-    ])
-}
-
 /// Inserts `dialogs` (all new) in the caller's transaction.
 pub(super) async fn insert(tx: &Transaction<'_>, dialogs: &[Dialog]) -> Result<(), WriteError> {
     let rows = dialogs
         .iter()
-        .map(dialog_row)
+        .map(|d| row_values(d, 1))
         .collect::<Result<Vec<_>, _>>()?;
     let types = [
         Type::UUID,

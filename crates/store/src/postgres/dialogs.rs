@@ -6,27 +6,12 @@ use std::collections::BTreeMap;
 
 use deadpool_postgres::{GenericClient, Transaction};
 use dp_domain::dialog::{Dialog, SearchText};
-use dp_domain::enums::SystemLabel;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::contract::{StoredDialog, WriteError};
-
-/// `isContentSeen` as a column: seen since the last content update and not marked as
-/// unopened (api.md §4.7).
-pub(super) fn content_seen(dialog: &Dialog) -> bool {
-    let marked = dialog
-        .end_user_context
-        .system_labels
-        .contains(&SystemLabel::MarkedAsUnopened);
-    !marked
-        && dialog
-            .seen_log
-            .iter()
-            .any(|s| s.seen_at.unix_micros() >= dialog.content_updated_at.unix_micros())
-}
 
 /// The PostgreSQL text-search configuration for a localization's language, as the real
 /// service maps ISO codes (api.md §3.4: nb/nn/no → norwegian, en → english, …, else simple).
@@ -122,24 +107,21 @@ pub(super) const COLUMNS: &str = "id, version, org, service_resource, party, ide
     due_at, visible_from, expires_at, deleted_at, is_api_only, is_content_seen, \
     end_user_context_revision, document";
 
-/// Writes the dialog row and everything beside it. `update`: replace the row whose version is
-/// `version - 1` (compare-and-swap); otherwise insert.
-pub(super) async fn write(
-    tx: &Transaction<'_>,
+/// The values of the dialog row's [`COLUMNS`], in order.
+pub(super) fn row_values(
     dialog: &Dialog,
     version: i64,
-    update: bool,
-) -> Result<(), WriteError> {
+) -> Result<Vec<Box<dyn ToSql + Sync + Send>>, StoreError> {
     let document = serde_json::to_string(dialog)
         .map_err(|e| StoreError::Corrupt(format!("unserializable dialog: {e}")))?;
-    let values: Vec<Box<dyn ToSql + Sync + Send>> = vec![
+    Ok(vec![
         Box::new(dialog.id),
         Box::new(version),
         Box::new(dialog.org.clone()),
         Box::new(dialog.service_resource.to_lowercase()),
         Box::new(dialog.party.to_lowercase()),
         Box::new(dialog.idempotent_key.clone()),
-        Box::new(dialog.status.as_str()),
+        Box::new(dialog.status.as_str().to_owned()),
         Box::new(dialog.extended_status.clone()),
         Box::new(dialog.external_reference.clone()),
         Box::new(dialog.process.clone()),
@@ -151,10 +133,21 @@ pub(super) async fn write(
         Box::new(dialog.expires_at.map(|t| t.unix_micros())),
         Box::new(dialog.deleted_at.map(|t| t.unix_micros())),
         Box::new(dialog.is_api_only),
-        Box::new(content_seen(dialog)),
+        Box::new(crate::content_seen(dialog)),
         Box::new(dialog.end_user_context.revision),
         Box::new(document),
-    ];
+    ])
+}
+
+/// Writes the dialog row and everything beside it. `update`: replace the row whose version is
+/// `version - 1` (compare-and-swap); otherwise insert.
+pub(super) async fn write(
+    tx: &Transaction<'_>,
+    dialog: &Dialog,
+    version: i64,
+    update: bool,
+) -> Result<(), WriteError> {
+    let values = row_values(dialog, version)?;
     if update {
         let statement = tx
             .prepare_cached(&format!(

@@ -15,20 +15,6 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
     matches!(error, rusqlite::Error::SqliteFailure(e, _) if e.code == ErrorCode::ConstraintViolation)
 }
 
-/// `isContentSeen` as a searchable column: seen since the last content update and not marked
-/// as unopened (api.md §4.7).
-fn content_seen(dialog: &Dialog) -> bool {
-    let marked = dialog
-        .end_user_context
-        .system_labels
-        .contains(&dp_domain::enums::SystemLabel::MarkedAsUnopened);
-    !marked
-        && dialog
-            .seen_log
-            .iter()
-            .any(|s| s.seen_at.unix_micros() >= dialog.content_updated_at.unix_micros())
-}
-
 /// Writes the dialog row's searchable columns and its side tables. `seq` is the row to update,
 /// or `None` to insert.
 fn write_dialog(
@@ -59,7 +45,7 @@ fn write_dialog(
         dialog.expires_at.map(|t| t.unix_micros()),
         dialog.deleted_at.map(|t| t.unix_micros()),
         dialog.is_api_only,
-        content_seen(dialog),
+        crate::content_seen(dialog),
         id_text(dialog.end_user_context.revision),
         document,
     ];

@@ -2,6 +2,25 @@
 //! SQLite; a PostgreSQL backend runs the same functions.
 #![allow(dead_code, clippy::unwrap_used)]
 
+/// Every test of the suite, for a backend's test file to instantiate: `$test!(name, …)`
+/// becomes one test per function, each on a fresh store.
+#[macro_export]
+macro_rules! for_each_conformance_test {
+    ($test:ident) => {
+        $test! {
+            round_trip_and_compare_and_swap,
+            uniqueness,
+            search,
+            bulk_updates_are_all_or_nothing,
+            bulk_inserts_are_all_or_nothing,
+            registry_round_trip_and_revision,
+            search_filters,
+            resources_in_use,
+            large_batches_are_stored_like_single_inserts,
+        }
+    };
+}
+
 use dp_domain::Timestamp;
 use dp_domain::dialog::{
     Actor, Content, ContentValue, Dialog, EndUserContext, Localization, ServiceOwnerContext,
