@@ -77,3 +77,26 @@ async fn shared_state_secrets_and_single_use() {
         "usable again once expired"
     );
 }
+
+/// `searchLanguageCode` picks the stemming: a bokmål title is found by another form of its
+/// word with `nb`, and by its exact words without a language (`simple`, as the real service).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_language_picks_the_stemming() {
+    let Some(store) = store().await else { return };
+    let d = conformance::dialog("ttd", "Skattemeldingen er klar", 0);
+    store.insert_dialog(d.clone()).await.unwrap();
+    let search = |text: &str, language: Option<&str>| dp_store::DialogQuery {
+        org: vec!["ttd".into()],
+        search: Some(text.into()),
+        search_language: language.map(str::to_owned),
+        limit: 10,
+        ..dp_store::DialogQuery::default()
+    };
+    let found = |q| {
+        let store = store.clone();
+        async move { store.search_dialogs(q).await.unwrap().len() }
+    };
+    assert_eq!(found(search("skattemeldinger", Some("nb"))).await, 1);
+    assert_eq!(found(search("skattemeldinger", None)).await, 0);
+    assert_eq!(found(search("skattemeldingen", None)).await, 1);
+}

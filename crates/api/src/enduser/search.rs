@@ -9,9 +9,9 @@
 //! authentication level is below the resource's minimum, localizations pruned to the
 //! `Accept-Language` header and other people's identity numbers masked.
 //!
-//! Free text runs on the store's FTS5 index with one tokenizer for every language, so
-//! `searchLanguageCode` is validated but does not change what matches. This module binds and
-//! validates the request; `dp_app::enduser::search` authorizes and runs it (and refuses one too
+//! Free text runs on the store's index: SQLite's FTS5 with one tokenizer for every language,
+//! PostgreSQL's tsvector where `searchLanguageCode` picks the stemming (api.md §3.4). This
+//! module binds and validates the request; `dp_app::enduser::search` authorizes and runs it (and refuses one too
 //! broad to complete).
 
 use axum::extract::State;
@@ -125,6 +125,7 @@ fn bind_search(raw: &Query) -> Result<SearchRequest, ApiError> {
         system_labels,
         exclude_api_only,
         search,
+        search_language: search_language_code,
         ..DialogQuery::default()
     };
     Ok(SearchRequest { query, paging })

@@ -182,6 +182,7 @@ fn bind_search(raw: &Query) -> Result<SearchRequest, ApiError> {
         system_labels,
         exclude_api_only,
         search,
+        search_language: search_language_code,
         service_owner_labels: labels.iter().map(|l| label_filter(l)).collect(),
         ..DialogQuery::default()
     };
