@@ -58,6 +58,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The schema version: the last migration applied.
+const SCHEMA_VERSION: &str = "select coalesce(max(version), 0) from schema_migration";
+
 /// The key of the advisory lock migrations run under (any constant shared by all instances).
 const MIGRATION_LOCK: i64 = 0x6469_616c_6f67; // "dialog"
 
@@ -212,13 +215,7 @@ impl PostgresStore {
             )",
         )
         .await?;
-        let version: i32 = tx
-            .query_one(
-                "select coalesce(max(version), 0) from schema_migration",
-                &[],
-            )
-            .await?
-            .get(0);
+        let version: i32 = tx.query_one(SCHEMA_VERSION, &[]).await?.get(0);
         let known = MIGRATIONS.len() as i64;
         if i64::from(version) > known {
             return Err(StoreError::NewerSchema {
@@ -252,11 +249,10 @@ impl DialogStore for PostgresStore {
         let tx = client.transaction().await.map_err(StoreError::from)?;
         if bulk::applies(&dialogs) {
             bulk::insert(&tx, &dialogs).await?;
-            tx.commit().await.map_err(StoreError::from)?;
-            return Ok(());
-        }
-        for dialog in &dialogs {
-            dialogs::write(&tx, dialog, 1, false).await?;
+        } else {
+            for dialog in &dialogs {
+                dialogs::write(&tx, dialog, 1, false).await?;
+            }
         }
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
@@ -354,13 +350,7 @@ impl RegistryStore for PostgresStore {
 impl Store for PostgresStore {
     async fn schema_version(&self) -> Result<i64, StoreError> {
         let client = self.client().await?;
-        let version: i32 = client
-            .query_one(
-                "select coalesce(max(version), 0) from schema_migration",
-                &[],
-            )
-            .await?
-            .get(0);
+        let version: i32 = client.query_one(SCHEMA_VERSION, &[]).await?.get(0);
         Ok(version.into())
     }
 
