@@ -3,11 +3,15 @@
 //! report and a scaling plot (`bench/run`); its smoke test; and micro-benchmarks
 //! (`cargo bench -p dp-bench`).
 
+pub mod balancer;
 pub mod load;
+pub mod postgres;
 pub mod report;
+pub mod report_pg;
 pub mod runner;
 pub mod scenarios;
 pub mod setup;
+pub mod suite;
 
 use load::{Mode, Summary, Target, run};
 use runner::{ScenarioResult, Settings, run_scenario};

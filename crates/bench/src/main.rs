@@ -1,15 +1,16 @@
 //! `dp-bench`: the load harness of issue 6 (`bench/run` calls `dp-bench run`).
 #![allow(clippy::print_stderr)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use dialogporten::generate::GenerateOptions;
-use dp_bench::report::{Machine, Report, SizeResult};
+use dp_bench::report::{Machine, Report};
 use dp_bench::runner::Settings;
-use dp_bench::setup::{self, Fixture, ServerCommand, ServerProcess};
+use dp_bench::setup::{self, Backing, Fixture, ServerCommand, ServerProcess};
+use dp_bench::suite::{self, Plan, StoreKind};
 
 #[derive(Parser)]
 #[command(
@@ -79,11 +80,33 @@ enum Command {
         /// Run only these scenarios (ids, comma-separated; `health` is always run).
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
+        /// The stores to measure each size on, comma-separated: `sqlite`, `postgres`, or both
+        /// (`sqlite,postgres`: PostgreSQL's targets are judged against SQLite in the same run).
+        #[arg(long, value_delimiter = ',', default_value = "sqlite")]
+        store: Vec<StoreKind>,
+        /// PostgreSQL server for `--store postgres`: a database `dp_bench_{dialogs}` is created
+        /// (dropped first) on it per size [default: DP_TEST_DATABASE_URL, else
+        /// postgres://postgres@127.0.0.1:5432/test].
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Instances behind nginx at the largest PostgreSQL size (one, then this many; 0: skip).
+        #[arg(long, default_value_t = 2)]
+        instances: usize,
+        /// The scenarios measured behind nginx.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "so-get,so-create,so-search-party,eu-search-200"
+        )]
+        balanced_only: Vec<String>,
     },
     /// Run scenarios against a server already running on a data directory (for profiling).
     Load {
         #[arg(long)]
         data_dir: PathBuf,
+        /// The server's PostgreSQL database, when it runs on one.
+        #[arg(long)]
+        database_url: Option<String>,
         /// Where the server listens.
         #[arg(long)]
         addr: std::net::SocketAddr,
@@ -103,6 +126,9 @@ enum Command {
     Generate {
         #[arg(long)]
         data_dir: PathBuf,
+        /// Generate into this PostgreSQL database instead of the data directory's SQLite store.
+        #[arg(long)]
+        database_url: Option<String>,
         #[arg(long)]
         dialogs: usize,
         #[command(flatten)]
@@ -114,6 +140,12 @@ enum Command {
         data_dir: PathBuf,
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        /// The PostgreSQL database to serve instead of the data directory's SQLite store.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// The public URL [default: http://LISTEN].
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Rewrite report.md and scaling.svg from results.json.
     Render {
@@ -132,22 +164,12 @@ fn shell(program: &str, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn write_report(out: &Path, report: &Report) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out)?;
-    std::fs::write(
-        out.join("results.json"),
-        serde_json::to_string_pretty(report)?,
-    )?;
-    std::fs::write(out.join("report.md"), dp_bench::report::markdown(report))?;
-    std::fs::write(out.join("scaling.svg"), dp_bench::report::svg(report))?;
-    Ok(())
-}
-
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Generate {
             data_dir,
+            database_url,
             dialogs,
             data,
         } => {
@@ -157,8 +179,14 @@ fn main() -> anyhow::Result<()> {
                 service_owners: data.service_owners,
                 seed: data.seed,
             };
-            let (generation, _) = tokio::runtime::Runtime::new()?
-                .block_on(setup::generate(&data_dir, &options, true))?;
+            let (generation, _) = tokio::runtime::Runtime::new()?.block_on(setup::generate(
+                &Backing {
+                    dir: data_dir,
+                    database_url,
+                },
+                &options,
+                true,
+            ))?;
             eprintln!(
                 "{} dialogs in {:.1} s ({:.0}/s), store {:.0} MB",
                 generation.dialogs,
@@ -168,10 +196,20 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { data_dir, listen } => {
+        Command::Serve {
+            data_dir,
+            listen,
+            database_url,
+            public_url,
+        } => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
-                let (target, handle) = setup::serve_in_process(&data_dir, listen).await?;
+                let backing = Backing {
+                    dir: data_dir.clone(),
+                    database_url,
+                };
+                let (target, handle) =
+                    setup::serve_in_process(&backing, listen, public_url).await?;
                 eprintln!("serving {} on {}", data_dir.display(), target.base_url());
                 handle.await?;
                 Ok(())
@@ -179,6 +217,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Load {
             data_dir,
+            database_url,
             addr,
             only,
             seconds,
@@ -203,7 +242,11 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             let document = runtime.block_on(async {
-                let store = dp_store::sqlite::open(&data_dir.join("dialogporten.db"))?;
+                let backing = Backing {
+                    dir: data_dir.clone(),
+                    database_url,
+                };
+                let store = backing.open().await?;
                 store.load_registry().await?.context("no registry stored")
             })?;
             runtime.block_on(async {
@@ -216,7 +259,7 @@ fn main() -> anyhow::Result<()> {
         Command::Render { out } => {
             let text = std::fs::read_to_string(out.join("results.json"))?;
             let report: Report = serde_json::from_str(&text)?;
-            write_report(&out, &report)
+            suite::write_report(&out, &report)
         }
         Command::Run {
             sizes,
@@ -233,6 +276,10 @@ fn main() -> anyhow::Result<()> {
             out,
             keep_data,
             only,
+            store,
+            database_url,
+            instances,
+            balanced_only,
         } => {
             let settings = Settings {
                 connections,
@@ -271,6 +318,8 @@ fn main() -> anyhow::Result<()> {
                 },
                 idle_rss_kib: None,
                 sizes: Vec::new(),
+                postgres: Vec::new(),
+                balanced: Vec::new(),
             };
 
             // Idle memory: a fresh data directory (demo registry), a second after start.
@@ -278,7 +327,8 @@ fn main() -> anyhow::Result<()> {
                 .prefix("dp-bench-idle-")
                 .tempdir_in(&work_dir)?;
             report.idle_rss_kib = runtime.block_on(async {
-                let server = ServerProcess::start(&command, idle.path()).await?;
+                let server =
+                    ServerProcess::start(&command, &Backing::sqlite(idle.path()), None).await?;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let rss = server.memory_kib().map(|(rss, _)| rss);
                 server.stop();
@@ -290,82 +340,26 @@ fn main() -> anyhow::Result<()> {
             );
             drop(idle);
 
-            for (index, &dialogs) in sizes.iter().enumerate() {
-                let dir = tempfile::Builder::new()
-                    .prefix("dp-bench-data-")
-                    .tempdir_in(&work_dir)?;
-                let options = GenerateOptions {
-                    dialogs,
+            let plan = Plan {
+                sizes,
+                data: GenerateOptions {
+                    dialogs: 0,
                     parties: data.parties,
                     service_owners: data.service_owners,
                     seed: data.seed,
-                };
-                eprintln!(
-                    "generating {dialogs} dialogs, {} parties, {} service owners into {}",
-                    options.parties,
-                    options.service_owners,
-                    dir.path().display()
-                );
-                let (generation, document) =
-                    runtime.block_on(setup::generate(dir.path(), &options, true))?;
-                eprintln!(
-                    "generated in {:.1} s ({:.0}/s), store {:.0} MB",
-                    generation.seconds,
-                    generation.dialogs as f64 / generation.seconds,
-                    generation.bytes as f64 / 1e6
-                );
-                let busy_start = setup::busy_processes();
-                let size = runtime.block_on(async {
-                    let server = ServerProcess::start(&command, dir.path()).await?;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    let (rss_start, _) = server.memory_kib().unwrap_or_default();
-                    let fixture = Fixture::load(&server.target, dir.path(), &document)
-                        .await
-                        .context("preparing the scenarios")?;
-                    eprintln!(
-                        "server up in {:.1} s, RSS {:.1} MB; {} scenarios{}",
-                        server.startup_seconds,
-                        rss_start as f64 / 1024.0,
-                        if index == 0 { "all" } else { "data-dependent" },
-                        if fixture.grant.is_none() {
-                            " (no embedded Maskinporten: JWT grant skipped)"
-                        } else {
-                            ""
-                        }
-                    );
-                    let (scenarios, baseline_end) = dp_bench::run_all(
-                        &server.target,
-                        &fixture,
-                        &settings,
-                        index == 0,
-                        2,
-                        &only,
-                        true,
-                    )
-                    .await?;
-                    let (rss_end, peak) = server.memory_kib().unwrap_or_default();
-                    let startup_seconds = server.startup_seconds;
-                    server.stop();
-                    anyhow::Ok(SizeResult {
-                        generation,
-                        startup_seconds,
-                        rss_start_kib: rss_start,
-                        rss_end_kib: rss_end,
-                        peak_rss_kib: peak,
-                        personas: fixture.personas.iter().map(|(p, _)| p.clone()).collect(),
-                        busy_start,
-                        busy_end: setup::busy_processes(),
-                        scenarios,
-                        baseline_end,
-                    })
-                })?;
-                report.sizes.push(size);
-                write_report(&out, &report)?;
-                if keep_data {
-                    let kept = dir.keep();
-                    eprintln!("kept {}", kept.display());
-                }
-            }
+                },
+                settings,
+                command,
+                work_dir,
+                out: out.clone(),
+                keep_data,
+                only,
+                stores: store,
+                admin_url: database_url.unwrap_or_else(dp_bench::postgres::default_admin_url),
+                instances,
+                balanced_only,
+            };
+            suite::run(&plan, &runtime, &mut report)?;
             eprintln!(
                 "wrote {}, {} and {}",
                 out.join("report.md").display(),

@@ -81,7 +81,14 @@ pub struct Report {
     pub server: String,
     /// RSS of the server just started on an empty data directory.
     pub idle_rss_kib: Option<u64>,
+    /// The sizes on the SQLite store (issue 6).
     pub sizes: Vec<SizeResult>,
+    /// The same sizes on PostgreSQL (issue 13), when the run measured it.
+    #[serde(default)]
+    pub postgres: Vec<SizeResult>,
+    /// Instances behind nginx on one PostgreSQL database: one, then two.
+    #[serde(default)]
+    pub balanced: Vec<crate::report_pg::Balanced>,
 }
 
 pub fn ms(v: f64) -> String {
@@ -107,11 +114,11 @@ pub fn count(n: f64) -> String {
     out
 }
 
-fn mib(kib: u64) -> String {
+pub(crate) fn mib(kib: u64) -> String {
     format!("{:.0} MB", kib as f64 / 1024.0)
 }
 
-fn size_label(dialogs: usize) -> String {
+pub(crate) fn size_label(dialogs: usize) -> String {
     match dialogs {
         n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
         n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
@@ -128,7 +135,13 @@ pub struct Check {
     pub met: Option<bool>,
 }
 
-fn miss(met: bool, measured: f64, limit: f64, higher_is_better: bool, unit: &str) -> String {
+pub(crate) fn miss(
+    met: bool,
+    measured: f64,
+    limit: f64,
+    higher_is_better: bool,
+    unit: &str,
+) -> String {
     if met {
         let margin = if higher_is_better {
             measured / limit
@@ -160,13 +173,14 @@ pub fn exponent(small: (usize, f64), large: (usize, f64)) -> Option<f64> {
 }
 
 /// The latency a search's scaling is judged on: one connection when measured, else closed.
-fn search_latency(result: &ScenarioResult) -> Summary {
+pub(crate) fn search_latency(result: &ScenarioResult) -> Summary {
     result.serial.unwrap_or(result.closed)
 }
 
 pub fn checks(report: &Report) -> Vec<Check> {
     let mut out = Vec::new();
-    let Some(largest) = report.sizes.iter().max_by_key(|s| s.generation.dialogs) else {
+    let sizes = &report.sizes;
+    let Some(largest) = sizes.iter().max_by_key(|s| s.generation.dialogs) else {
         return out;
     };
     let at = format!("at {} dialogs", size_label(largest.generation.dialogs));
@@ -260,7 +274,7 @@ pub fn checks(report: &Report) -> Vec<Check> {
             });
         }
     }
-    if let Some(smallest) = report.sizes.iter().min_by_key(|s| s.generation.dialogs)
+    if let Some(smallest) = sizes.iter().min_by_key(|s| s.generation.dialogs)
         && smallest.generation.dialogs < largest.generation.dialogs
     {
         let mut worst: Option<(String, f64)> = None;
@@ -341,8 +355,38 @@ pub fn checks(report: &Report) -> Vec<Check> {
 
 pub fn markdown(report: &Report) -> String {
     let mut md = String::new();
+    preamble(&mut md, report, "Benchmark report");
+    if !report.sizes.is_empty() {
+        let _ = writeln!(md, "## Targets of issue 6\n");
+        targets(&mut md, &checks(report));
+        sizes_sections(&mut md, report, &report.sizes, "scaling.svg");
+    }
+    if !report.postgres.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nThe same sizes on PostgreSQL, and instances behind nginx: [postgres.md](postgres.md)."
+        );
+    }
+    md
+}
+
+/// The targets table.
+pub(crate) fn targets(md: &mut String, checks: &[Check]) {
+    let _ = writeln!(md, "| Target | Measured | Met |\n|---|---|---|");
+    for check in checks {
+        let met = match check.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "—",
+        };
+        let _ = writeln!(md, "| {} | {} | {met} |", check.target, check.measured);
+    }
+}
+
+/// The run's preamble: where, on what and how each scenario was measured.
+pub(crate) fn preamble(md: &mut String, report: &Report, title: &str) {
     let s = &report.settings;
-    let _ = writeln!(md, "# Benchmark report\n");
+    let _ = writeln!(md, "# {title}\n");
     let _ = writeln!(
         md,
         "Written by `bench/run` on {}, commit `{}`. Server: {}.\n",
@@ -374,24 +418,17 @@ pub fn markdown(report: &Report) -> String {
         s.duration.as_secs_f64(),
         s.open_fraction * 100.0
     );
+}
 
-    let _ = writeln!(md, "## Targets of issue 6\n");
-    let _ = writeln!(md, "| Target | Measured | Met |\n|---|---|---|");
-    for check in checks(report) {
-        let met = match check.met {
-            Some(true) => "yes",
-            Some(false) => "**no**",
-            None => "—",
-        };
-        let _ = writeln!(md, "| {} | {} | {met} |", check.target, check.measured);
-    }
-
+/// Data and memory, each size's scenarios and the scaling of the searches over `sizes`.
+pub(crate) fn sizes_sections(md: &mut String, report: &Report, sizes: &[SizeResult], plot: &str) {
+    let s = &report.settings;
     let _ = writeln!(md, "\n## Data and memory\n");
     let _ = writeln!(
         md,
         "| Dialogs | Parties | Persons | Generated in | Rate | Store on disk | Server start | RSS after start | Peak RSS | Other compilers running (start / end) |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
-    for size in &report.sizes {
+    for size in sizes {
         let g = &size.generation;
         let _ = writeln!(
             md,
@@ -417,7 +454,7 @@ pub fn markdown(report: &Report) -> String {
         );
     }
 
-    for size in &report.sizes {
+    for size in sizes {
         let health = size.baseline_rps();
         let _ = writeln!(
             md,
@@ -494,7 +531,7 @@ pub fn markdown(report: &Report) -> String {
         }
     }
 
-    if report.sizes.len() > 1 {
+    if sizes.len() > 1 {
         let _ = writeln!(md, "\n## Scaling of the searches\n");
         let _ = writeln!(
             md,
@@ -503,16 +540,16 @@ pub fn markdown(report: &Report) -> String {
         );
         let mut header = String::from("| Search |");
         let mut rule = String::from("|---|");
-        for size in &report.sizes {
+        for size in sizes {
             let _ = write!(header, " {} |", size_label(size.generation.dialogs));
             rule.push_str("---:|");
         }
         let _ = writeln!(md, "{header} exponent |\n{rule}---:|");
-        let first = &report.sizes[0];
-        let last = &report.sizes[report.sizes.len() - 1];
+        let first = &sizes[0];
+        let last = &sizes[sizes.len() - 1];
         for r in first.scenarios.iter().filter(|r| r.kind == Kind::Search) {
             let mut row = format!("| {} |", r.title);
-            for size in &report.sizes {
+            for size in sizes {
                 match size.scenario(&r.id) {
                     Some(x) => {
                         let l = search_latency(x);
@@ -530,9 +567,8 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(row, " {} |", e.map_or("—".into(), |e| format!("{e:.2}")));
             md.push_str(&row);
         }
-        let _ = writeln!(md, "\n![Search latency against data size](scaling.svg)");
+        let _ = writeln!(md, "\n![Search latency against data size]({plot})");
     }
-    md
 }
 
 const COLOURS: [&str; 8] = [
@@ -550,16 +586,23 @@ type Series = (String, String, Vec<(usize, f64, f64)>);
 
 /// Search latency (p95 and p50 with one connection) against the number of dialogs, log-log.
 pub fn svg(report: &Report) -> String {
+    svg_of(&report.sizes)
+}
+
+/// The plot of `sizes`.
+pub fn svg_of(sizes_measured: &[SizeResult]) -> String {
     let (width, height) = (820.0_f64, 480.0_f64);
     let (left, right, top, bottom) = (70.0, 250.0, 40.0, 60.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
-    let sizes: Vec<usize> = report.sizes.iter().map(|s| s.generation.dialogs).collect();
+    let sizes: Vec<usize> = sizes_measured
+        .iter()
+        .map(|s| s.generation.dialogs)
+        .collect();
     let mut series: Vec<Series> = Vec::new();
-    if let Some(first) = report.sizes.first() {
+    if let Some(first) = sizes_measured.first() {
         for r in first.scenarios.iter().filter(|r| r.kind == Kind::Search) {
-            let points: Vec<(usize, f64, f64)> = report
-                .sizes
+            let points: Vec<(usize, f64, f64)> = sizes_measured
                 .iter()
                 .filter_map(|size| {
                     size.scenario(&r.id).map(|x| {

@@ -42,8 +42,11 @@ pub struct Generation {
     pub service_owners: usize,
     pub seed: u64,
     pub seconds: f64,
-    /// Database, WAL and shared-memory files.
+    /// SQLite: database, WAL and shared-memory files; PostgreSQL: the database.
     pub bytes: u64,
+    /// PostgreSQL: each table with its indexes (empty on SQLite).
+    #[serde(default)]
+    pub relations: Vec<crate::postgres::Relation>,
 }
 
 /// Total size of the store's files in `dir`.
@@ -64,14 +67,42 @@ pub fn store_bytes(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Generates `options` into the store of data directory `dir` and makes the one-party persona.
+/// Where a server keeps its data: a data directory, and the PostgreSQL database when it runs
+/// on one (otherwise the SQLite store in the directory).
+#[derive(Debug, Clone)]
+pub struct Backing {
+    pub dir: PathBuf,
+    pub database_url: Option<String>,
+}
+
+impl Backing {
+    pub fn sqlite(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            database_url: None,
+        }
+    }
+
+    /// The store as the server opens it.
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn dp_store::Store>> {
+        let config = dialogporten::Config {
+            data_dir: self.dir.clone(),
+            database_url: self.database_url.clone(),
+            ..dialogporten::Config::default()
+        };
+        dialogporten::registry::open_store(&config).await
+    }
+}
+
+/// Generates `options` into the store of `backing` and makes the one-party persona.
 pub async fn generate(
-    dir: &Path,
+    backing: &Backing,
     options: &GenerateOptions,
     progress: bool,
 ) -> anyhow::Result<(Generation, RegistryDocument)> {
+    let dir = &backing.dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let store = dp_store::sqlite::open(&dir.join("dialogporten.db"))?;
+    let store = backing.open().await?;
     let generated = dialogporten::generate::generate(store.as_ref(), options, progress).await?;
     let mut document = store
         .load_registry()
@@ -81,6 +112,10 @@ pub async fn generate(
     document.roles.retain(|role| role.to != one);
     store.replace_registry(document.clone()).await?;
     drop(store);
+    let (bytes, relations) = match &backing.database_url {
+        Some(url) => crate::postgres::measure(url).await?,
+        None => (store_bytes(dir), Vec::new()),
+    };
     let generation = Generation {
         dialogs: generated.dialogs,
         parties: generated.parties,
@@ -88,7 +123,8 @@ pub async fn generate(
         service_owners: options.service_owners,
         seed: options.seed,
         seconds: generated.seconds,
-        bytes: store_bytes(dir),
+        bytes,
+        relations,
     };
     Ok((generation, document))
 }
@@ -190,7 +226,7 @@ pub fn busy_processes() -> Vec<String> {
 }
 
 /// A free loopback port (bound and released; the server binds it right after).
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
@@ -227,29 +263,43 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    pub async fn start(command: &ServerCommand, data_dir: &Path) -> anyhow::Result<Self> {
+    /// Starts a server on `backing`, on a free port; its public URL is its own address unless
+    /// `public_url` is given (instances behind a load balancer share the balancer's, so a token
+    /// minted by one is accepted by another). Each instance logs to `server-{port}.log`.
+    pub async fn start(
+        command: &ServerCommand,
+        backing: &Backing,
+        public_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
+        let data_dir = backing.dir.as_path();
         let port = free_port()?;
         let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-        let url = format!("http://{addr}");
-        let log = std::fs::File::create(data_dir.join("server.log"))?;
+        let url = public_url.map_or_else(|| format!("http://{addr}"), str::to_owned);
+        let log_path = data_dir.join(format!("server-{port}.log"));
+        let log = std::fs::File::create(&log_path)?;
         let mut cmd = match command {
             ServerCommand::Dialogporten(bin) => {
                 let mut cmd = Command::new(bin);
-                cmd.arg("--data-dir").arg(data_dir).args([
-                    "--public-url",
-                    &url,
-                    "serve",
-                    "--listen",
-                    &addr.to_string(),
-                ]);
+                cmd.arg("--data-dir")
+                    .arg(data_dir)
+                    .args(["--public-url", &url]);
+                if let Some(database) = &backing.database_url {
+                    cmd.args(["--database-url", database]);
+                }
+                cmd.args(["serve", "--listen", &addr.to_string()]);
                 cmd
             }
             ServerCommand::SelfHosted(bin) => {
                 let mut cmd = Command::new(bin);
-                cmd.arg("serve")
-                    .arg("--data-dir")
-                    .arg(data_dir)
-                    .args(["--listen", &addr.to_string()]);
+                cmd.arg("serve").arg("--data-dir").arg(data_dir).args([
+                    "--listen",
+                    &addr.to_string(),
+                    "--public-url",
+                    &url,
+                ]);
+                if let Some(database) = &backing.database_url {
+                    cmd.args(["--database-url", database]);
+                }
                 cmd
             }
         };
@@ -268,7 +318,7 @@ impl ServerProcess {
         wait_healthy(&process.target, Duration::from_secs(300))
             .await
             .with_context(|| {
-                let log = std::fs::read_to_string(data_dir.join("server.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
                 format!("server log:\n{log}")
             })?;
         process.startup_seconds = started.elapsed().as_secs_f64();
@@ -299,17 +349,19 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Serves `data_dir` in this process on `listen` (port 0: any); returns where it listens.
+/// Serves `backing` in this process on `listen` (port 0: any); returns where it listens.
 pub async fn serve_in_process(
-    data_dir: &Path,
+    backing: &Backing,
     listen: std::net::SocketAddr,
+    public_url: Option<String>,
 ) -> anyhow::Result<(Target, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let config = dialogporten::Config {
         listen: addr,
-        public_url: format!("http://{addr}"),
-        data_dir: data_dir.to_owned(),
+        public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+        data_dir: backing.dir.clone(),
+        database_url: backing.database_url.clone(),
         ..dialogporten::Config::default()
     };
     let server = dialogporten::build(&config).await?;

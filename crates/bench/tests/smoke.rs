@@ -19,13 +19,18 @@ async fn every_scenario_runs_against_generated_data() {
         service_owners: 2,
         seed: 6,
     };
-    let (generation, document) = setup::generate(dir.path(), &options, false)
-        .await
-        .expect("generated");
+    let (generation, document) =
+        setup::generate(&setup::Backing::sqlite(dir.path()), &options, false)
+            .await
+            .expect("generated");
     assert_eq!(generation.dialogs, 200);
-    let (target, server) = setup::serve_in_process(dir.path(), "127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("server");
+    let (target, server) = setup::serve_in_process(
+        &setup::Backing::sqlite(dir.path()),
+        "127.0.0.1:0".parse().unwrap(),
+        None,
+    )
+    .await
+    .expect("server");
     let fixture = Fixture::load(&target, dir.path(), &document)
         .await
         .expect("fixture");
@@ -110,7 +115,9 @@ async fn every_scenario_runs_against_generated_data() {
         client_threads: 2,
         server: "in-process".into(),
         idle_rss_kib: Some(1024),
-        sizes: vec![size, larger],
+        sizes: vec![size.clone(), larger.clone()],
+        postgres: Vec::new(),
+        balanced: Vec::new(),
     };
     let text = markdown(&report);
     assert!(text.contains("## Targets of issue 6"), "{text}");

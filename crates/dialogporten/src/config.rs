@@ -114,6 +114,9 @@ pub struct DatabaseSettings {
     pub statement_timeout_secs: f64,
     /// Longest to wait for a connection (new, or free in the pool) before answering 503.
     pub connect_timeout_secs: f64,
+    /// How often a request reads the stored registry's revision (0: on every request): a
+    /// `registry grant` reaches every instance within this.
+    pub registry_check_secs: f64,
 }
 
 impl Default for DatabaseSettings {
@@ -122,6 +125,7 @@ impl Default for DatabaseSettings {
             pool_size: 16,
             statement_timeout_secs: 20.0,
             connect_timeout_secs: 5.0,
+            registry_check_secs: 0.25,
         }
     }
 }
@@ -344,6 +348,10 @@ impl Config {
             anyhow::ensure!(
                 self.database.pool_size >= 1,
                 "database.pool_size must be at least 1"
+            );
+            anyhow::ensure!(
+                (0.0..=60.0).contains(&self.database.registry_check_secs),
+                "database.registry_check_secs must be from 0 to 60"
             );
         }
         anyhow::ensure!(

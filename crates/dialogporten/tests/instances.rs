@@ -8,6 +8,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::TestServer;
 use common::dialogs::{PARTY_ORG, TTD_RESOURCE, minimal_dialog};
 use serde_json::{Value, json};
@@ -21,10 +23,17 @@ async fn two_instances() -> Option<(TestServer, TestServer, String)> {
     let url = dp_store::postgres::scratch::database_url().await?;
     let url = dp_store::postgres::scratch::schema(&url).await.unwrap();
     let shared = url.clone();
-    let first = TestServer::start(|c| c.database_url = Some(shared)).await;
+    // The production interval of registry revision checks (the harness turns it off).
+    let interval = dialogporten::config::DatabaseSettings::default().registry_check_secs;
+    let first = TestServer::start(|c| {
+        c.database_url = Some(shared);
+        c.database.registry_check_secs = interval;
+    })
+    .await;
     let (shared, public_url) = (url.clone(), first.url.clone());
     let second = TestServer::start(move |c| {
         c.database_url = Some(shared);
+        c.database.registry_check_secs = interval;
         c.public_url = public_url;
     })
     .await;
@@ -105,10 +114,19 @@ async fn two_instances_on_one_database_are_one_service() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
+    // Each instance reads the registry's revision at most every 250 ms: within 1 s, both.
+    let granted = std::time::Instant::now();
     for server in [&a, &b] {
-        let (status, page) = server.get_json(&search, &person_a).await;
-        assert_eq!(status, 200, "{page}");
-        assert_eq!(page["items"].as_array().unwrap().len(), 2, "{page}");
+        loop {
+            let (status, page) = server.get_json(&search, &person_a).await;
+            assert_eq!(status, 200, "{page}");
+            let found = page["items"].as_array().unwrap().len();
+            if found == 2 {
+                break;
+            }
+            assert!(granted.elapsed() < Duration::from_secs(1), "{page}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     // A dialog token signed by one instance carries a key the other publishes.

@@ -115,6 +115,9 @@ async fn two_instances_behind_nginx_are_one_service() {
             TestServer::start(move |c| {
                 c.database_url = Some(database);
                 c.public_url = public;
+                // The production interval of registry revision checks (the harness turns it off).
+                c.database.registry_check_secs =
+                    dialogporten::config::DatabaseSettings::default().registry_check_secs;
             })
             .await,
         );
@@ -191,6 +194,19 @@ async fn two_instances_behind_nginx_are_one_service() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
+    // Each instance reads the registry's revision at most every 250 ms: within 1 s, the grant
+    // holds on both, and then on every request.
+    let granted = Instant::now();
+    loop {
+        let (status, page) = lb.get_json(&search, &token).await;
+        assert_eq!(status, 200, "{page}");
+        if page["items"].as_array().unwrap().len() == 20 {
+            break;
+        }
+        assert!(granted.elapsed() < Duration::from_secs(1), "{page}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     for _ in 0..4 {
         let (status, page) = lb.get_json(&search, &token).await;
         assert_eq!(status, 200, "{page}");

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use deadpool_postgres::{GenericClient, Transaction};
 use dp_domain::dialog::{Dialog, SearchText};
+use tokio_postgres::Statement;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -141,6 +142,13 @@ pub(super) fn row_values(
 
 /// Writes the dialog row and everything beside it. `update`: replace the row whose version is
 /// `version - 1` (compare-and-swap); otherwise insert.
+///
+/// Every statement is prepared first and then sent at once (tokio-postgres pipelines the
+/// requests of futures polled together, in the order they are first polled: `join!(biased;
+/// …)` polls in the order written), so a create costs
+/// one round trip inside its transaction instead of one per table. The results are read in
+/// that order: the first failure is the one that explains the rest (a failed statement aborts
+/// the transaction, and the caller then drops it, which rolls it back).
 pub(super) async fn write(
     tx: &Transaction<'_>,
     dialog: &Dialog,
@@ -163,30 +171,48 @@ pub(super) async fn write(
             Err(e) => return Err(StoreError::from(e).into()),
         }
         clear_side_tables(tx, dialog.id).await?;
-    } else {
-        // A taken idempotent key is no error inside the transaction (so the existing dialog
-        // can still be named); a taken id still is.
-        let statement = tx
-            .prepare_cached(&format!(
-                "insert into dialog ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-                    $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-                 on conflict (org, idempotent_key) where idempotent_key is not null do nothing"
-            ))
-            .await
-            .map_err(StoreError::from)?;
-        match tx.execute(&statement, &refs(&values)).await {
-            Ok(0) => return Err(idempotent_key_taken(tx, dialog).await),
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(WriteError::DuplicateId {
-                    kind: "DialogEntity".into(),
-                    id: dialog.id,
-                });
-            }
-            Err(e) => return Err(StoreError::from(e).into()),
-        }
+        let side = SideRows::prepare(tx, dialog).await?;
+        return side.send(tx).await;
     }
-    write_side_tables(tx, dialog).await
+    // A taken idempotent key is no error inside the transaction (so the existing dialog can
+    // still be named); a taken id still is.
+    let statement = tx
+        .prepare_cached(&format!(
+            "insert into dialog ({COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+             on conflict (org, idempotent_key) where idempotent_key is not null do nothing"
+        ))
+        .await
+        .map_err(StoreError::from)?;
+    let side = SideRows::prepare(tx, dialog).await?;
+    if dialog.idempotent_key.is_some() {
+        // Naming the dialog that holds the key takes a query in this transaction, which the
+        // side rows' failure (no dialog row to refer to) would have aborted: one at a time.
+        let inserted = tx.execute(&statement, &refs(&values)).await;
+        inserted_row(tx, dialog, inserted).await?;
+        return side.send(tx).await;
+    }
+    let params = refs(&values);
+    let (inserted, side) = tokio::join!(biased; tx.execute(&statement, &params), side.send(tx));
+    inserted_row(tx, dialog, inserted).await?;
+    side
+}
+
+/// What the dialog row's insert says: inserted, its idempotent key taken, or its id taken.
+async fn inserted_row(
+    tx: &Transaction<'_>,
+    dialog: &Dialog,
+    inserted: Result<u64, tokio_postgres::Error>,
+) -> Result<(), WriteError> {
+    match inserted {
+        Ok(0) => Err(idempotent_key_taken(tx, dialog).await),
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(WriteError::DuplicateId {
+            kind: "DialogEntity".into(),
+            id: dialog.id,
+        }),
+        Err(e) => Err(StoreError::from(e).into()),
+    }
 }
 
 /// The error for a write whose idempotent key another dialog of the org holds.
@@ -223,84 +249,122 @@ async fn clear_side_tables(tx: &Transaction<'_>, id: Uuid) -> Result<(), StoreEr
     Ok(())
 }
 
-async fn write_side_tables(tx: &Transaction<'_>, dialog: &Dialog) -> Result<(), WriteError> {
-    let children = dialog.child_ids();
-    if !children.is_empty() {
-        let ids: Vec<Uuid> = children.iter().map(|(id, _)| *id).collect();
-        let kinds: Vec<&str> = children.iter().map(|(_, kind)| *kind).collect();
-        let statement = tx
-            .prepare_cached(
-                "insert into dialog_child (id, dialog_id, kind)
-                 select child, $2, kind from unnest($1::uuid[], $3::text[]) as c (child, kind)",
-            )
-            .await
-            .map_err(StoreError::from)?;
-        if let Err(error) = tx.execute(&statement, &[&ids, &dialog.id, &kinds]).await {
-            if is_unique_violation(&error) {
-                let id = violated_id(&error).unwrap_or(dialog.id);
-                let kind = children
-                    .iter()
-                    .find(|(child, _)| *child == id)
-                    .map_or("DialogEntity", |(_, kind)| *kind);
-                return Err(WriteError::DuplicateId {
-                    kind: kind.into(),
-                    id,
-                });
-            }
-            return Err(StoreError::from(error).into());
-        }
-    }
-    let system: Vec<&str> = dialog
-        .end_user_context
-        .system_labels
-        .iter()
-        .map(|l| l.as_str())
-        .collect();
-    let owner: Vec<String> = dialog
-        .service_owner_context
-        .service_owner_labels
-        .iter()
-        .map(|l| l.to_lowercase())
-        .collect();
-    for (table, labels) in [
-        (
-            "dialog_system_label",
-            system.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        ),
-        ("dialog_service_owner_label", owner),
-    ] {
-        if labels.is_empty() {
-            continue;
-        }
-        let statement = tx
-            .prepare_cached(&format!(
-                "insert into {table} (dialog_id, label) select $1, l from unnest($2::text[]) l
-                 on conflict do nothing"
-            ))
-            .await
-            .map_err(StoreError::from)?;
-        tx.execute(&statement, &[&dialog.id, &labels])
-            .await
-            .map_err(StoreError::from)?;
-    }
-    write_search_vector(tx, dialog).await?;
-    Ok(())
+/// The rows beside a dialog's (child ids, labels, the free-text vector), prepared and ready to
+/// be sent together.
+struct SideRows<'d> {
+    dialog: &'d Dialog,
+    children: Option<(Statement, Vec<Uuid>, Vec<&'static str>)>,
+    labels: Vec<(Statement, Vec<String>)>,
+    search: (Statement, String, Vec<String>),
 }
 
-async fn write_search_vector(tx: &Transaction<'_>, dialog: &Dialog) -> Result<(), StoreError> {
-    let (vector, texts) = search_vector(&dialog.search_texts(), 3);
-    let statement = tx
-        .prepare_cached(&format!(
-            "insert into dialog_search (dialog_id, party, search_vector) values ($1, $2, {vector})
-             on conflict (dialog_id) do update
-             set party = excluded.party, search_vector = excluded.search_vector"
-        ))
-        .await?;
-    let party = dialog.party.to_lowercase();
-    let mut values: Vec<&(dyn ToSql + Sync)> = vec![&dialog.id, &party];
-    values.extend(texts.iter().map(|t| t as &(dyn ToSql + Sync)));
-    tx.execute(&statement, &values).await?;
-    Ok(())
+impl<'d> SideRows<'d> {
+    async fn prepare(tx: &Transaction<'_>, dialog: &'d Dialog) -> Result<Self, StoreError> {
+        let ids = dialog.child_ids();
+        let children = if ids.is_empty() {
+            None
+        } else {
+            let statement = tx
+                .prepare_cached(
+                    "insert into dialog_child (id, dialog_id, kind)
+                     select child, $2, kind from unnest($1::uuid[], $3::text[]) as c (child, kind)",
+                )
+                .await?;
+            Some((
+                statement,
+                ids.iter().map(|(id, _)| *id).collect(),
+                ids.iter().map(|(_, kind)| *kind).collect(),
+            ))
+        };
+        let system: Vec<String> = dialog
+            .end_user_context
+            .system_labels
+            .iter()
+            .map(|l| l.as_str().to_owned())
+            .collect();
+        let owner: Vec<String> = dialog
+            .service_owner_context
+            .service_owner_labels
+            .iter()
+            .map(|l| l.to_lowercase())
+            .collect();
+        let mut labels = Vec::new();
+        for (table, values) in [
+            ("dialog_system_label", system),
+            ("dialog_service_owner_label", owner),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let statement = tx
+                .prepare_cached(&format!(
+                    "insert into {table} (dialog_id, label) select $1, l from unnest($2::text[]) l
+                     on conflict do nothing"
+                ))
+                .await?;
+            labels.push((statement, values));
+        }
+        let (vector, texts) = search_vector(&dialog.search_texts(), 3);
+        let statement = tx
+            .prepare_cached(&format!(
+                "insert into dialog_search (dialog_id, party, search_vector) values ($1, $2, {vector})
+                 on conflict (dialog_id) do update
+                 set party = excluded.party, search_vector = excluded.search_vector"
+            ))
+            .await?;
+        Ok(Self {
+            dialog,
+            children,
+            labels,
+            search: (statement, dialog.party.to_lowercase(), texts),
+        })
+    }
+
+    /// Sends every statement at once and reads the answers in order.
+    async fn send(&self, tx: &Transaction<'_>) -> Result<(), WriteError> {
+        let id = &self.dialog.id;
+        let children = async {
+            match &self.children {
+                Some((statement, ids, kinds)) => tx.execute(statement, &[ids, id, kinds]).await,
+                None => Ok(0),
+            }
+        };
+        let labels =
+            futures_util::future::join_all(self.labels.iter().map(
+                |(statement, values)| async move { tx.execute(statement, &[id, values]).await },
+            ));
+        let (statement, party, texts) = &self.search;
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![id, party];
+        values.extend(texts.iter().map(|t| t as &(dyn ToSql + Sync)));
+        let search = tx.execute(statement, &values);
+        let (children, labels, search) = tokio::join!(biased; children, labels, search);
+        if let Err(error) = children {
+            return Err(self.child_error(error));
+        }
+        for result in labels {
+            result.map_err(StoreError::from)?;
+        }
+        search.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// A child id already taken (by this or another dialog) is a 422 naming the entity.
+    fn child_error(&self, error: tokio_postgres::Error) -> WriteError {
+        if !is_unique_violation(&error) {
+            return StoreError::from(error).into();
+        }
+        let id = violated_id(&error).unwrap_or(self.dialog.id);
+        let kind = self
+            .dialog
+            .child_ids()
+            .into_iter()
+            .find(|(child, _)| *child == id)
+            .map_or("DialogEntity", |(_, kind)| kind);
+        WriteError::DuplicateId {
+            kind: kind.into(),
+            id,
+        }
+    }
 }
 
 pub(super) fn read_document(text: &str) -> Result<Dialog, StoreError> {

@@ -56,6 +56,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_bulk_search",
         include_str!("../../migrations/postgres/0004_bulk_search.sql"),
     ),
+    (
+        "0005_side_tables_without_triggers",
+        include_str!("../../migrations/postgres/0005_side_tables_without_triggers.sql"),
+    ),
 ];
 
 /// The schema version: the last migration applied.
@@ -279,8 +283,16 @@ impl DialogStore for PostgresStore {
 
     async fn purge_dialog(&self, id: Uuid) -> Result<bool, StoreError> {
         let client = self.client().await?;
+        // The side tables have no foreign keys (migration 0005): their rows go in the same
+        // statement as the dialog's.
         let statement = client
-            .prepare_cached("delete from dialog where id = $1")
+            .prepare_cached(
+                "with c as (delete from dialog_child where dialog_id = $1),
+                      s as (delete from dialog_system_label where dialog_id = $1),
+                      o as (delete from dialog_service_owner_label where dialog_id = $1),
+                      v as (delete from dialog_search where dialog_id = $1)
+                 delete from dialog where id = $1",
+            )
             .await?;
         Ok(client.execute(&statement, &[&id]).await? > 0)
     }

@@ -129,6 +129,7 @@ fn query(org: &str) -> DialogQuery {
 /// Insert, read back, update with compare-and-swap, purge.
 pub async fn round_trip_and_compare_and_swap(store: &dyn Store) {
     let mut d = dialog("ttd", "first", 0);
+    d.transmissions.push(transmission(Uuid::now_v7()));
     store.insert_dialog(d.clone()).await.unwrap();
     let stored = store.get_dialog(d.id).await.unwrap().unwrap();
     assert_eq!(stored.dialog, d);
@@ -147,6 +148,15 @@ pub async fn round_trip_and_compare_and_swap(store: &dyn Store) {
     assert!(store.purge_dialog(d.id).await.unwrap());
     assert!(store.get_dialog(d.id).await.unwrap().is_none());
     assert!(!store.purge_dialog(d.id).await.unwrap());
+    // Everything beside the row went with it: its child ids are free, so the same dialog
+    // can be created again.
+    let children = d.child_ids();
+    assert!(!children.is_empty(), "the test dialog has child entities");
+    for (child, _) in &children {
+        assert_eq!(store.dialog_of_child(*child).await.unwrap(), None);
+    }
+    store.insert_dialog(d.clone()).await.unwrap();
+    assert!(store.purge_dialog(d.id).await.unwrap());
 }
 
 /// Idempotent keys are unique per org; child ids are unique across dialogs; a failed write
